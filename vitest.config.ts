@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Two cores: forks keep Pulumi's global runtime state (mocks, config) isolated per test file.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: ["default"],
+  },
+});
