@@ -1,0 +1,316 @@
+/**
+ * The one schema of the stack config (`Pulumi.<stack>.yaml`, namespace `backend-release:`).
+ *
+ * Every value the program, the runbooks, the docs and the release command read passes through
+ * here. Objects are strict, so a misspelt key is an error rather than a silently ignored value.
+ * Cross-field and per-environment rules live in `refineStack` at the bottom.
+ */
+import { z } from "zod";
+import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind } from "./monitor-catalog";
+
+export const PROJECT = "backend-release";
+export const ENVIRONMENTS = ["staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+const slug = z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, "lowercase letters, digits and dashes, 3-40 chars");
+const envVarName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "an UPPER_SNAKE_CASE variable name");
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time as HH:MM (24h)");
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "an image digest sha256:<64 hex>");
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "an IANA time zone such as Europe/Berlin");
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** Modern ALB TLS policies (TLS 1.2+ with forward secrecy, or TLS 1.3). */
+export const MODERN_TLS_POLICIES = [
+  "ELBSecurityPolicy-TLS13-1-2-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+  "ELBSecurityPolicy-TLS13-1-3-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+] as const;
+
+/** Names that must never be plain environment variables: they belong in `secrets`. */
+export const SECRET_LIKE_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
+
+const network = z.strictObject({
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "a VPC id vpc-<hex>"),
+  publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "a subnet id subnet-<hex>")).min(2),
+  privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "a subnet id subnet-<hex>")).min(2),
+});
+
+const alb = z.strictObject({
+  certificateArn: z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, "an ACM certificate ARN"),
+  sslPolicy: z.enum(MODERN_TLS_POLICIES),
+  ingressCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR")).min(1),
+  idleTimeoutSeconds: z.int().min(1).max(4000),
+  accessLogRetentionDays: z.int().min(1).max(3650),
+});
+
+const images = z.discriminatedUnion("source", [
+  z.strictObject({ source: z.literal("build") }),
+  z.strictObject({
+    source: z.literal("promote"),
+    /** Digests validated on staging, per service name (build once, promote the same bytes). */
+    digests: z.record(z.string(), digest),
+  }),
+]);
+
+const thresholds = z.strictObject({
+  warning: z.number(),
+  critical: z.number(),
+  warningRecovery: z.number().optional(),
+  criticalRecovery: z.number().optional(),
+  /** page: PagerDuty at critical; ticket: notification only, never a page. */
+  severity: z.enum(["page", "ticket"]),
+  priority: z.int().min(1).max(5),
+  windowMinutes: z.int().min(1).max(1440),
+});
+export type MonitorThresholds = z.infer<typeof thresholds>;
+
+const sloTarget = z.number().gt(90).lt(100);
+const sloTimeframe = z.enum(["7d", "30d", "90d"]);
+
+const monitoring = z.strictObject({
+  owners: z.strictObject({
+    team: slug,
+    teamLeadEmail: z.email(),
+    slackChannel: z.string().regex(/^#[a-z0-9-_]+$/, "a Slack channel such as #orders-oncall"),
+  }),
+  slos: z.strictObject({
+    availability: z.strictObject({ target: sloTarget, timeframe: sloTimeframe }),
+    latency: z.strictObject({ target: sloTarget, thresholdMs: z.int().min(1), timeframe: sloTimeframe }),
+  }),
+  monitors: z.partialRecord(z.enum(MONITOR_KINDS), thresholds),
+});
+
+const service = z.strictObject({
+  name: slug,
+  description: z.string().min(1),
+  port: z.int().min(1024).max(65535),
+  cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+  memoryMiB: z.int().min(512).max(30720),
+  desiredCount: z.int().min(0),
+  minCount: z.int().min(0),
+  maxCount: z.int().min(1),
+  cpuTargetPercent: z.int().min(10).max(90),
+  healthCheckPath: z.string().startsWith("/"),
+  /** ECS stopTimeout: how long the container gets to drain after SIGTERM (ECS caps it at 120 s). */
+  stopTimeoutSeconds: z.int().min(2).max(120),
+  environment: z.record(envVarName, z.string()),
+  /** Names of runtime secrets; values come from secret config `runtimeSecrets.<service>.<NAME>`. */
+  secrets: z.array(envVarName),
+  monitoring,
+});
+export type ServiceConfig = z.infer<typeof service>;
+
+const database = z.strictObject({
+  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, "a PostgreSQL version such as 16.4"),
+  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium"),
+  allocatedStorageGiB: z.int().min(20).max(65536),
+  maxAllocatedStorageGiB: z.int().min(20).max(65536),
+  dbName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+  masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/),
+  backupRetentionDays: z.int().min(1).max(35),
+  multiAz: z.boolean(),
+  deletionProtection: z.boolean(),
+  performanceInsightsRetentionDays: z.int().min(7).max(731),
+  slowStatementMs: z.int().min(10),
+  /** Bounds handed to the migration runner (lock_timeout / statement_timeout). */
+  migrationLockTimeoutMs: z.int().min(100).max(60_000),
+  migrationStatementTimeoutMs: z.int().min(1_000),
+});
+
+const logs = z.strictObject({
+  retentionDays: z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]),
+  datadogIndex: slug,
+  datadogRetentionDays: z.int().min(3).max(60),
+});
+
+const observability = z.strictObject({
+  datadogSite: z.enum(["datadoghq.com", "datadoghq.eu", "us3.datadoghq.com", "us5.datadoghq.com", "ap1.datadoghq.com"]),
+  /** CloudWatch metrics reach Datadog late; evaluating too early produces false alerts. */
+  evaluationDelaySeconds: z.int().min(0).max(3600),
+  renotifyMinutes: z.int().min(10).max(1440),
+  runbookBaseUrl: z.url(),
+});
+
+const weekday = z.enum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]);
+
+const oncall = z.strictObject({
+  teamName: z.string().min(1),
+  teamLeadEmail: z.email(),
+  timeZone,
+  handoffDay: weekday,
+  handoffTime: hhmm,
+  primary: z.array(z.email()).min(1),
+  secondary: z.array(z.email()).min(1),
+  escalationDelayMinutes: z.int().min(5).max(120),
+  escalationRepeats: z.int().min(0).max(9),
+  urgency: z.enum(["high", "low"]),
+  /** Low-urgency environments page only within support hours. */
+  supportHours: z
+    .strictObject({ days: z.array(z.int().min(1).max(7)).min(1), start: hhmm, end: hhmm })
+    .optional(),
+});
+
+const archive = z.strictObject({
+  objectLockMode: z.enum(["GOVERNANCE", "COMPLIANCE"]),
+  retentionDays: z.int().min(1).max(36500),
+  transitionToGlacierDays: z.int().min(30),
+  noncurrentVersionExpirationDays: z.int().min(1),
+});
+
+const signoff = z.strictObject({
+  /** How many valid signatures each role needs. */
+  requiredRoles: z.partialRecord(z.enum(["architecture", "security", "operations"]), z.int().min(1).max(5)),
+});
+
+const tags = z.strictObject({
+  costCenter: z.string().min(1),
+  dataClassification: z.enum(["public", "internal", "confidential", "restricted"]),
+  owner: z.string().min(1),
+});
+
+export const stackConfigSchema = z
+  .strictObject({
+    environment: z.enum(ENVIRONMENTS),
+    /** Prod's stateful resources (database, archive, keys, repos) are `protect`ed. */
+    protectStateful: z.boolean(),
+    network,
+    alb,
+    images,
+    services: z.array(service).min(1),
+    database,
+    logs,
+    observability,
+    oncall,
+    archive,
+    signoff,
+    tags,
+  })
+  .superRefine((cfg, ctx) => refineCfg(cfg, ctx));
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+type Ctx = z.RefinementCtx;
+
+/** The parts of the parsed config the cross-field rules read (named to avoid a type cycle). */
+type StackConfigShape = {
+  environment: Environment;
+  protectStateful: boolean;
+  images: z.infer<typeof images>;
+  services: ServiceConfig[];
+  database: z.infer<typeof database>;
+  logs: z.infer<typeof logs>;
+  oncall: z.infer<typeof oncall>;
+  archive: z.infer<typeof archive>;
+};
+
+function issue(ctx: Ctx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: "custom", path, message });
+}
+
+function refineCfg(cfg: StackConfigShape, ctx: Ctx): void {
+  const names = new Set<string>();
+  cfg.services.forEach((svc, i) => {
+    if (names.has(svc.name)) issue(ctx, ["services", i, "name"], `duplicate service name "${svc.name}"`);
+    names.add(svc.name);
+    if (!(svc.minCount <= svc.desiredCount && svc.desiredCount <= svc.maxCount)) {
+      issue(ctx, ["services", i, "desiredCount"], `expected minCount <= desiredCount <= maxCount, found ${svc.minCount} <= ${svc.desiredCount} <= ${svc.maxCount}`);
+    }
+    for (const [key, value] of Object.entries(svc.environment)) {
+      if (SECRET_LIKE_NAME.test(key)) {
+        issue(ctx, ["services", i, "environment", key], `"${key}" looks like a secret; list it under services[${i}].secrets and set its value with pulumi config set --secret`);
+      }
+      if (/^(AKIA|ASIA)[A-Z0-9]{16}$|-----BEGIN|^xox[abp]-|^gh[pousr]_[A-Za-z0-9]{20,}/.test(value)) {
+        issue(ctx, ["services", i, "environment", key], `the value of "${key}" looks like a credential; move it to services[${i}].secrets`);
+      }
+    }
+    for (const secretName of svc.secrets) {
+      if (secretName in svc.environment) issue(ctx, ["services", i, "secrets"], `"${secretName}" is both a secret and a plain environment variable`);
+    }
+    const fargateMemory = FARGATE_MEMORY[svc.cpu];
+    if (fargateMemory && (svc.memoryMiB < fargateMemory[0] || svc.memoryMiB > fargateMemory[1])) {
+      issue(ctx, ["services", i, "memoryMiB"], `Fargate with cpu ${svc.cpu} needs memoryMiB between ${fargateMemory[0]} and ${fargateMemory[1]}, found ${svc.memoryMiB}`);
+    }
+    refineMonitors(svc, i, cfg, ctx);
+    if (cfg.environment === "prod" && svc.minCount < 2) {
+      issue(ctx, ["services", i, "minCount"], `prod needs at least 2 tasks for availability, found ${svc.minCount}`);
+    }
+  });
+
+  if (cfg.images.source === "promote") {
+    cfg.services.forEach((svc) => {
+      const digests = (cfg.images as { digests: Record<string, string> }).digests;
+      if (!digests[svc.name]) issue(ctx, ["images", "digests", svc.name], `no promoted digest for service "${svc.name}"; copy it from the staging stack output imageDigests`);
+    });
+  }
+  if (cfg.database.maxAllocatedStorageGiB < cfg.database.allocatedStorageGiB) {
+    issue(ctx, ["database", "maxAllocatedStorageGiB"], `must be >= allocatedStorageGiB (${cfg.database.allocatedStorageGiB}), found ${cfg.database.maxAllocatedStorageGiB}`);
+  }
+  if (cfg.oncall.urgency === "low" && !cfg.oncall.supportHours) {
+    issue(ctx, ["oncall", "supportHours"], "low urgency needs supportHours (the window in which it pages)");
+  }
+  for (const p of cfg.oncall.primary) {
+    if (cfg.oncall.secondary.includes(p)) issue(ctx, ["oncall", "secondary"], `${p} is in both the primary and the secondary rotation`);
+  }
+
+  // Prod is stricter than staging: these are the rules, not suggestions.
+  if (cfg.environment === "prod") {
+    const rules: [boolean, (string | number)[], string][] = [
+      [cfg.protectStateful, ["protectStateful"], "prod must protect its stateful resources: expected true, found false"],
+      [cfg.images.source === "promote", ["images", "source"], `prod deploys the digest staging validated: expected "promote", found "${cfg.images.source}"`],
+      [cfg.database.backupRetentionDays >= 30, ["database", "backupRetentionDays"], `prod keeps backups at least 30 days, found ${cfg.database.backupRetentionDays}`],
+      [cfg.database.multiAz, ["database", "multiAz"], "prod runs Multi-AZ: expected true, found false"],
+      [cfg.database.deletionProtection, ["database", "deletionProtection"], "prod has deletion protection: expected true, found false"],
+      [cfg.logs.retentionDays >= 90, ["logs", "retentionDays"], `prod keeps logs at least 90 days, found ${cfg.logs.retentionDays}`],
+      [cfg.archive.objectLockMode === "COMPLIANCE", ["archive", "objectLockMode"], `prod archives in COMPLIANCE mode, found ${cfg.archive.objectLockMode}`],
+      [cfg.oncall.urgency === "high", ["oncall", "urgency"], `prod pages with high urgency 24x7, found ${cfg.oncall.urgency}`],
+      [cfg.oncall.primary.length >= 2, ["oncall", "primary"], "prod needs at least 2 people in the primary rotation (no single-person layer)"],
+      [cfg.oncall.secondary.length >= 2, ["oncall", "secondary"], "prod needs at least 2 people in the secondary rotation (no single-person layer)"],
+    ];
+    for (const [ok, path, message] of rules) if (!ok) issue(ctx, path, message);
+  } else if (cfg.database.backupRetentionDays < 7) {
+    issue(ctx, ["database", "backupRetentionDays"], `backups are kept at least 7 days, found ${cfg.database.backupRetentionDays}`);
+  }
+}
+
+/** Fargate's valid memory range (MiB) per CPU unit count. */
+const FARGATE_MEMORY: Record<number, [number, number]> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+};
+
+function refineMonitors(svc: ServiceConfig, i: number, cfg: StackConfigShape, ctx: Ctx): void {
+  for (const [kindName, t] of Object.entries(svc.monitoring.monitors)) {
+    if (!t) continue;
+    const kind = kindName as MonitorKind;
+    const spec = MONITOR_CATALOG[kind];
+    const path = ["services", i, "monitoring", "monitors", kind];
+    // "Worse" is larger for `above` monitors and smaller for `below` ones.
+    const worse = (a: number, b: number) => (spec.direction === "above" ? a > b : a < b);
+    const side = spec.direction === "above" ? "below" : "above";
+    if (!worse(t.critical, t.warning)) {
+      issue(ctx, [...path, "warning"], `${kind} alerts when the value goes ${spec.direction} the threshold, so warning must be ${side} critical (${t.critical}), found ${t.warning}`);
+    }
+    if (t.criticalRecovery !== undefined && !worse(t.critical, t.criticalRecovery)) {
+      issue(ctx, [...path, "criticalRecovery"], `criticalRecovery must be ${side} critical (${t.critical}), found ${t.criticalRecovery}`);
+    }
+    if (t.warningRecovery !== undefined && !worse(t.warning, t.warningRecovery)) {
+      issue(ctx, [...path, "warningRecovery"], `warningRecovery must be ${side} warning (${t.warning}), found ${t.warningRecovery}`);
+    }
+    if ("requiresMultiAz" in spec && spec.requiresMultiAz && !cfg.database.multiAz) {
+      issue(ctx, path, `${kind} needs a Multi-AZ database (database.multiAz is false); remove this monitor for this stack`);
+    }
+  }
+}

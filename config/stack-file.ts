@@ -1,0 +1,68 @@
+/**
+ * Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to a program: every key becomes a
+ * `namespace:key` entry whose value is a string (structured values JSON-encoded). `secure:` values
+ * are listed as secret keys and never decoded here.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { namespaceValues, parseStackConfig } from "./load";
+import type { StackConfig } from "./schema";
+
+export const REPO_ROOT = join(__dirname, "..");
+
+export interface StackFile {
+  stack: string;
+  file: string;
+  /** `namespace:key` -> value as the engine passes it (strings; objects JSON-encoded). */
+  config: Record<string, string>;
+  /** Keys whose committed value is `secure:` (encrypted). */
+  secretKeys: string[];
+}
+
+export class StackFileError extends Error {
+  override readonly name = "StackFileError";
+}
+
+export function stackFilePath(stack: string, root = REPO_ROOT): string {
+  return join(root, `Pulumi.${stack}.yaml`);
+}
+
+function hasSecure(value: unknown): boolean {
+  if (value && typeof value === "object") {
+    if ("secure" in value && Object.keys(value).length === 1) return true;
+    return Object.values(value).some(hasSecure);
+  }
+  return false;
+}
+
+export function readStackFile(stack: string, root = REPO_ROOT): StackFile {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError(`invalid stack name "${stack}"`);
+  const file = stackFilePath(stack, root);
+  if (!existsSync(file)) throw new StackFileError(`no stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
+  const doc = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new StackFileError(`${file}: YAML error at line ${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`);
+  }
+  const body = doc.toJS() as { config?: Record<string, unknown> } | null;
+  if (!body || typeof body !== "object" || typeof body.config !== "object" || body.config === null) {
+    throw new StackFileError(`${file}: expected a top-level "config:" mapping`);
+  }
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(body.config)) {
+    if (!key.includes(":")) throw new StackFileError(`${file}: config key "${key}" has no namespace; write backend-release:${key}`);
+    if (hasSecure(value)) {
+      secretKeys.push(key);
+      continue;
+    }
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { stack, file, config, secretKeys };
+}
+
+/** The validated config of a committed stack, without the Pulumi runtime (docs, runbooks, release). */
+export function loadStackConfig(stack: string, root = REPO_ROOT): StackConfig {
+  return parseStackConfig(namespaceValues(readStackFile(stack, root).config), stack);
+}
