@@ -4,7 +4,7 @@ CREATE TABLE order_statuses (
   code text PRIMARY KEY,
   description text NOT NULL,
   terminal boolean NOT NULL DEFAULT false,
-  position integer NOT NULL
+  position bigint NOT NULL
 );
 
 CREATE TABLE orders (
