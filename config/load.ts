@@ -73,12 +73,16 @@ export function decodeConfigValue(value: string): unknown {
   return value;
 }
 
-/** Splits `pulumi.runtime.allConfig()` into our namespace (decoded) and the rest. */
+/** Secret keys of our namespace: read only as secret Outputs, never part of the plain config. */
+export const SECRET_NAMESPACE_KEYS = ["runtimeSecrets"];
+
+/** Our namespace of `pulumi.runtime.allConfig()`, decoded, without the secret keys. */
 export function namespaceValues(all: Record<string, string>): Record<string, unknown> {
   const prefix = `${PROJECT}:`;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
-    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = decodeConfigValue(value);
+    const name = key.slice(prefix.length);
+    if (key.startsWith(prefix) && !SECRET_NAMESPACE_KEYS.includes(name)) out[name] = decodeConfigValue(value);
   }
   return out;
 }

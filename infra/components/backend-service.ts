@@ -1,0 +1,206 @@
+/**
+ * One service on ECS Fargate behind its own ALB: log group (KMS, retention), least-privilege
+ * roles, task definition on the image digest, HTTPS listener with a modern TLS policy and HTTP
+ * only as a redirect, readiness health checks, circuit breaker with rollback, target-tracking
+ * autoscaling within the environment's min/max. The rollout waits for the migration run.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../../config/schema";
+import type { StackContext } from "../context";
+import { containerDefinitions } from "./container-definition";
+import type { ContainerSecret } from "./runtime-secrets";
+import { ecsTaskRoles } from "./task-roles";
+
+export interface BackendServiceArgs {
+  ctx: StackContext;
+  svc: ServiceConfig;
+  clusterArn: pulumi.Input<string>;
+  clusterName: pulumi.Input<string>;
+  imageRef: pulumi.Input<string>;
+  imageDigest: pulumi.Input<string>;
+  repositoryArn: pulumi.Input<string>;
+  logsKeyArn: pulumi.Input<string>;
+  dataKeyArn: pulumi.Input<string>;
+  artifactsKeyArn: pulumi.Input<string>;
+  securityGroups: { albHttps: pulumi.Input<string>; albHttpRedirect: pulumi.Input<string>; tasks: pulumi.Input<string> };
+  accessLogBucket: pulumi.Input<string>;
+  database: { host: pulumi.Input<string>; port: pulumi.Input<number>; name: string; masterSecretArn: pulumi.Input<string> };
+  secrets: ContainerSecret[];
+  /** The service's rollout starts only after this (the migration run) succeeded. */
+  migrationRun: pulumi.Resource;
+}
+
+export class BackendService extends pulumi.ComponentResource {
+  readonly url: pulumi.Output<string>;
+  readonly service: aws.ecs.Service;
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+
+  constructor(name: string, args: BackendServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("backend-release:service:BackendService", name, {}, opts);
+    const { ctx, svc } = args;
+    const child = { parent: this };
+    const tags = ctx.tags({ service: svc.name });
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/backend-release/${ctx.stack}/${svc.name}`, retentionInDays: ctx.cfg.logs.retentionDays, kmsKeyId: args.logsKeyArn, tags: ctx.tags({ service: svc.name, "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }) },
+      child,
+    );
+    const roles = ecsTaskRoles(`${name}`, {
+      ctx,
+      svc: svc.name,
+      repositoryArn: args.repositoryArn,
+      logGroupArn: this.logGroup.arn,
+      secretArns: [args.database.masterSecretArn, ...args.secrets.map((s) => s.valueFrom)],
+      kmsKeyArns: [args.dataKeyArn, args.artifactsKeyArn],
+      parent: this,
+    });
+
+    const taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family: `backend-release-${ctx.stack}-${svc.name}`,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(svc.cpu),
+        memory: String(svc.memoryMiB),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        executionRoleArn: roles.execution.arn,
+        taskRoleArn: roles.task.arn,
+        volumes: [{ name: "tmp" }],
+        containerDefinitions: containerDefinitions({
+          svc,
+          containerName: svc.name,
+          imageRef: args.imageRef,
+          imageDigest: args.imageDigest,
+          version: ctx.version,
+          gitSha: ctx.gitSha,
+          region: ctx.region,
+          logGroupName: this.logGroup.name,
+          logStreamPrefix: "service",
+          database: args.database,
+          secrets: args.secrets,
+          withPort: true,
+        }),
+        tags,
+      },
+      child,
+    );
+
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      `${name}-alb`,
+      {
+        loadBalancerType: "application",
+        internal: false,
+        subnets: ctx.cfg.network.publicSubnetIds,
+        securityGroups: [args.securityGroups.albHttps, args.securityGroups.albHttpRedirect],
+        dropInvalidHeaderFields: true,
+        desyncMitigationMode: "strictest",
+        idleTimeout: ctx.cfg.alb.idleTimeoutSeconds,
+        enableDeletionProtection: ctx.cfg.environment === "prod",
+        accessLogs: { bucket: args.accessLogBucket, prefix: `alb/${svc.name}`, enabled: true },
+        tags,
+      },
+      child,
+    );
+    this.targetGroup = new aws.lb.TargetGroup(
+      `${name}-tg`,
+      {
+        targetType: "ip",
+        protocol: "HTTP",
+        port: svc.port,
+        vpcId: ctx.cfg.network.vpcId,
+        // Connections drain at the ALB before ECS sends SIGTERM; keep it inside the stop timeout.
+        deregistrationDelay: Math.min(30, svc.stopTimeoutSeconds),
+        healthCheck: { path: svc.healthCheckPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+        tags,
+      },
+      child,
+    );
+    const https = new aws.lb.Listener(
+      `${name}-https`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 443,
+        protocol: "HTTPS",
+        sslPolicy: ctx.cfg.alb.sslPolicy,
+        certificateArn: ctx.cfg.alb.certificateArn,
+        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+        tags,
+      },
+      child,
+    );
+    new aws.lb.Listener(
+      `${name}-http-redirect`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+        tags,
+      },
+      child,
+    );
+
+    this.service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        name: svc.name,
+        cluster: args.clusterArn,
+        taskDefinition: taskDefinition.arn,
+        desiredCount: svc.desiredCount,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        healthCheckGracePeriodSeconds: 60,
+        networkConfiguration: { subnets: ctx.cfg.network.privateSubnetIds, securityGroups: [args.securityGroups.tasks], assignPublicIp: false },
+        loadBalancers: [{ targetGroupArn: this.targetGroup.arn, containerName: svc.name, containerPort: svc.port }],
+        propagateTags: "SERVICE",
+        enableEcsManagedTags: true,
+        enableExecuteCommand: false,
+        // `pulumi up` fails (and the circuit breaker rolls back) if the new tasks never get healthy.
+        waitForSteadyState: true,
+        tags,
+      },
+      // Autoscaling owns desiredCount after the first deploy.
+      { parent: this, dependsOn: [https, args.migrationRun], ignoreChanges: ["desiredCount"] },
+    );
+
+    const scaling = new aws.appautoscaling.Target(
+      `${name}-scaling`,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${args.clusterName}/${this.service.name}`,
+        minCapacity: svc.minCount,
+        maxCapacity: svc.maxCount,
+        tags,
+      },
+      child,
+    );
+    new aws.appautoscaling.Policy(
+      `${name}-cpu-target`,
+      {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: scaling.serviceNamespace,
+        scalableDimension: scaling.scalableDimension,
+        resourceId: scaling.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue: svc.cpuTargetPercent,
+          predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+        },
+      },
+      child,
+    );
+
+    this.url = pulumi.interpolate`https://${this.loadBalancer.dnsName}`;
+    this.registerOutputs({ url: this.url, serviceName: this.service.name });
+  }
+}

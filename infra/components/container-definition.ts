@@ -1,0 +1,80 @@
+/**
+ * The container definition shared by a service's task and its migration task: same image (by
+ * digest), same database wiring, same secrets, same hardening. Only the command differs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../../config/schema";
+import type { ContainerSecret } from "./runtime-secrets";
+
+/** The runner inside the image (see backend/Dockerfile); `up` applies pending migrations. */
+export const MIGRATION_COMMAND = ["node", "dist/migrate/cli.js", "up"];
+/** The unprivileged user the image defines; ECS enforces it even if the image changes. */
+export const CONTAINER_USER = "10001:10001";
+
+export interface ContainerDefinitionArgs {
+  svc: ServiceConfig;
+  containerName: string;
+  imageRef: pulumi.Input<string>;
+  imageDigest: pulumi.Input<string>;
+  version: string;
+  gitSha: string;
+  region: string;
+  logGroupName: pulumi.Input<string>;
+  logStreamPrefix: string;
+  database: { host: pulumi.Input<string>; port: pulumi.Input<number>; name: string; masterSecretArn: pulumi.Input<string> };
+  secrets: ContainerSecret[];
+  /** Extra plain environment (never secret: the schema rejects secret-like names). */
+  environment?: Record<string, string>;
+  command?: string[];
+  withPort: boolean;
+}
+
+export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Output<string> {
+  return pulumi
+    .all([args.imageRef, args.imageDigest, args.logGroupName, args.database.host, args.database.port, args.database.masterSecretArn, ...args.secrets.map((s) => s.valueFrom)])
+    .apply(([image, digest, logGroup, host, port, masterSecretArn, ...secretArns]) => {
+      const environment: Record<string, string> = {
+        ...args.svc.environment,
+        ...args.environment,
+        SERVICE_NAME: args.svc.name,
+        APP_VERSION: args.version,
+        GIT_SHA: args.gitSha,
+        IMAGE_DIGEST: String(digest),
+        PGHOST: String(host),
+        PGPORT: String(port),
+        PGDATABASE: args.database.name,
+        PGSSLMODE: "require",
+      };
+      if (args.withPort) environment.PORT = String(args.svc.port);
+      const secrets = [
+        // RDS keeps the master credentials as JSON; ECS extracts single keys with `:key::`.
+        { name: "PGUSER", valueFrom: `${masterSecretArn}:username::` },
+        { name: "PGPASSWORD", valueFrom: `${masterSecretArn}:password::` },
+        ...args.secrets.map((s, i) => ({ name: s.name, valueFrom: String(secretArns[i]) })),
+      ];
+      return JSON.stringify([
+        {
+          name: args.containerName,
+          image: String(image),
+          essential: true,
+          user: CONTAINER_USER,
+          readonlyRootFilesystem: true,
+          privileged: false,
+          ...(args.command ? { command: args.command } : {}),
+          ...(args.withPort ? { portMappings: [{ containerPort: args.svc.port, protocol: "tcp" }] } : {}),
+          environment: Object.entries(environment)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([name, value]) => ({ name, value })),
+          secrets,
+          // The root filesystem is read-only; /tmp is the one writable, task-scoped place.
+          mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+          linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+          stopTimeout: args.svc.stopTimeoutSeconds,
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": String(logGroup), "awslogs-region": args.region, "awslogs-stream-prefix": args.logStreamPrefix },
+          },
+        },
+      ]);
+    });
+}

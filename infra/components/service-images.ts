@@ -1,0 +1,84 @@
+/**
+ * Container images, pinned by digest.
+ *
+ * One ECR repository per service (immutable tags, scan on push, KMS, a lifecycle policy that
+ * keeps the release history). staging builds `backend/Dockerfile` and deploys the digest the
+ * registry returned; prod builds nothing and deploys the digest staging validated (promotion:
+ * the pipeline copies that manifest into prod's repository, which keeps the digest).
+ * Every consumer gets `repository@sha256:<64 hex>`, never a tag.
+ */
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { REPO_ROOT } from "../../config/stack-file";
+import type { StackContext } from "../context";
+
+export const IMAGE_REF_PATTERN = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9/_-]+@sha256:[0-9a-f]{64}$/;
+
+/** Release tags (`v1.4.0-g<sha>`) are kept for the last 100 releases; untagged layers expire after 14 days. */
+export const ECR_LIFECYCLE_POLICY = JSON.stringify({
+  rules: [
+    { rulePriority: 1, description: "Expire untagged images after 14 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 }, action: { type: "expire" } },
+    { rulePriority: 2, description: "Keep the last 100 release images", selection: { tagStatus: "tagged", tagPrefixList: ["v"], countType: "imageCountMoreThan", countNumber: 100 }, action: { type: "expire" } },
+  ],
+});
+
+export interface ServiceImagesArgs {
+  ctx: StackContext;
+  kmsKeyArn: pulumi.Input<string>;
+}
+
+export class ServiceImages extends pulumi.ComponentResource {
+  /** Per service: `repository@sha256:<digest>`. */
+  readonly imageRefs: Record<string, pulumi.Output<string>> = {};
+  /** Per service: `sha256:<digest>` alone (what sign-offs and the archive record). */
+  readonly digests: Record<string, pulumi.Output<string>> = {};
+  readonly repositories: Record<string, aws.ecr.Repository> = {};
+
+  constructor(name: string, args: ServiceImagesArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("backend-release:images:ServiceImages", name, {}, opts);
+    const { ctx } = args;
+    const tag = `v${ctx.version}-g${ctx.gitSha.slice(0, 12)}`;
+    for (const svc of ctx.cfg.services) {
+      const repo = new aws.ecr.Repository(
+        `${svc.name}-repo`,
+        {
+          name: `backend-release/${ctx.stack}/${svc.name}`,
+          imageTagMutability: "IMMUTABLE",
+          imageScanningConfiguration: { scanOnPush: true },
+          encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
+          forceDelete: false,
+          tags: ctx.tags({ service: svc.name, "data-classification": "internal" }),
+        },
+        { parent: this, ...ctx.stateful },
+      );
+      new aws.ecr.LifecyclePolicy(`${svc.name}-repo-lifecycle`, { repository: repo.name, policy: ECR_LIFECYCLE_POLICY }, { parent: this });
+      this.repositories[svc.name] = repo;
+
+      if (ctx.cfg.images.source === "build") {
+        const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+        const image = new docker.Image(
+          `${svc.name}-image`,
+          {
+            imageName: pulumi.interpolate`${repo.repositoryUrl}:${tag}`,
+            build: {
+              context: REPO_ROOT,
+              dockerfile: `${REPO_ROOT}/backend/Dockerfile`,
+              platform: "linux/amd64",
+              args: { APP_VERSION: ctx.version, GIT_SHA: ctx.gitSha, SERVICE_NAME: svc.name },
+            },
+            registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+          },
+          { parent: this },
+        );
+        this.imageRefs[svc.name] = image.repoDigest;
+        this.digests[svc.name] = image.repoDigest.apply((ref) => ref.slice(ref.indexOf("@") + 1));
+      } else {
+        const digest = ctx.cfg.images.digests[svc.name]!;
+        this.imageRefs[svc.name] = pulumi.interpolate`${repo.repositoryUrl}@${digest}`;
+        this.digests[svc.name] = pulumi.output(digest);
+      }
+    }
+    this.registerOutputs({ imageRefs: this.imageRefs, digests: this.digests });
+  }
+}

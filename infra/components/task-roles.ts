@@ -1,0 +1,49 @@
+/**
+ * Least-privilege roles for a task: the execution role pulls the image, writes the log group and
+ * reads exactly the secrets the container references; the task role (the app's own AWS identity)
+ * gets nothing, since the app needs no AWS API.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackContext } from "../context";
+
+export interface TaskRolesArgs {
+  ctx: StackContext;
+  svc: string;
+  repositoryArn: pulumi.Input<string>;
+  logGroupArn: pulumi.Input<string>;
+  secretArns: pulumi.Input<string>[];
+  kmsKeyArns: pulumi.Input<string>[];
+  parent: pulumi.Resource;
+}
+
+const ECS_TASKS_TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
+
+export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aws.iam.Role; task: aws.iam.Role } {
+  const { ctx } = args;
+  const child = { parent: args.parent };
+  const execution = new aws.iam.Role(`${name}-execution-role`, { assumeRolePolicy: ECS_TASKS_TRUST, description: `Pull, log and read secrets for ${args.svc}`, tags: ctx.tags({ service: args.svc }) }, child);
+  new aws.iam.RolePolicy(
+    `${name}-execution-policy`,
+    {
+      role: execution.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          // GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+          { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+          { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: [args.repositoryArn] },
+          { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [pulumi.interpolate`${args.logGroupArn}:*`] },
+          { Sid: "Secrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.secretArns },
+          { Sid: "Decrypt", Effect: "Allow", Action: ["kms:Decrypt"], Resource: args.kmsKeyArns },
+        ],
+      }),
+    },
+    child,
+  );
+  const task = new aws.iam.Role(`${name}-task-role`, { assumeRolePolicy: ECS_TASKS_TRUST, description: `Application identity of ${args.svc} (no AWS permissions)`, tags: ctx.tags({ service: args.svc }) }, child);
+  return { execution, task };
+}

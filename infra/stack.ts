@@ -1,0 +1,70 @@
+/**
+ * The whole stack, assembled from one component per capability. Config is validated first
+ * (`loadConfig` throws before any resource is declared); the returned object is the stack outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "../config/load";
+import { createContext } from "./context";
+import { AccessLogs } from "./components/access-logs";
+import { BackendService } from "./components/backend-service";
+import { Database } from "./components/database";
+import { EcsCluster } from "./components/ecs-cluster";
+import { EncryptionKeys } from "./components/encryption-keys";
+import { MigrationRun } from "./components/migration-run";
+import { NetworkSecurity } from "./components/network-security";
+import { RuntimeSecrets } from "./components/runtime-secrets";
+import { ServiceImages } from "./components/service-images";
+
+export async function declareStack(): Promise<Record<string, unknown>> {
+  const { stack, cfg, runtimeSecrets } = loadConfig();
+  const region = new pulumi.Config("aws").require("region");
+  const ctx = createContext(stack, cfg, region);
+
+  const keys = new EncryptionKeys("keys", { ctx });
+  const network = new NetworkSecurity("network", { ctx, servicePorts: cfg.services.map((s) => s.port) });
+  const accessLogs = new AccessLogs("access-logs", { ctx });
+  const images = new ServiceImages("images", { ctx, kmsKeyArn: keys.artifacts.arn });
+  const secrets = new RuntimeSecrets("secrets", { ctx, kmsKeyArn: keys.data.arn, values: runtimeSecrets });
+  const database = new Database("database", { ctx, kmsKeyArn: keys.data.arn, securityGroupId: network.database.id });
+  const cluster = new EcsCluster("cluster", { ctx });
+
+  const dbWiring = { host: database.instance.address, port: database.instance.port, name: cfg.database.dbName, masterSecretArn: database.masterSecretArn };
+  const serviceUrls: Record<string, pulumi.Output<string>> = {};
+  const migrationTaskArns: Record<string, pulumi.Output<string>> = {};
+  for (const svc of cfg.services) {
+    const common = {
+      ctx,
+      svc,
+      clusterArn: cluster.cluster.arn,
+      imageRef: images.imageRefs[svc.name]!,
+      imageDigest: images.digests[svc.name]!,
+      repositoryArn: images.repositories[svc.name]!.arn,
+      logsKeyArn: keys.logs.arn,
+      dataKeyArn: keys.data.arn,
+      artifactsKeyArn: keys.artifacts.arn,
+      database: dbWiring,
+      secrets: secrets.byService[svc.name] ?? [],
+    };
+    const migrations = new MigrationRun(`${svc.name}-migrations`, { ...common, tasksSecurityGroupId: network.tasks.id, databaseResource: database });
+    const service = new BackendService(svc.name, {
+      ...common,
+      clusterName: cluster.cluster.name,
+      securityGroups: { albHttps: network.albHttps.id, albHttpRedirect: network.albHttpRedirect.id, tasks: network.tasks.id },
+      accessLogBucket: accessLogs.bucket.name,
+      migrationRun: migrations.run,
+    });
+    serviceUrls[svc.name] = service.url;
+    migrationTaskArns[svc.name] = migrations.taskDefinitionArn;
+  }
+
+  return {
+    environment: cfg.environment,
+    version: ctx.version,
+    gitSha: ctx.gitSha,
+    serviceUrls,
+    imageRefs: images.imageRefs,
+    imageDigests: images.digests,
+    databaseEndpoint: database.instance.endpoint,
+    migrationTaskArns,
+  };
+}
