@@ -5,7 +5,9 @@
 import { Command, CommanderError } from "commander";
 import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, ExitCodeError, InputError } from "./errors";
 // commands
+import { registerPolicy } from "./commands/policy";
 import { registerPreview } from "./commands/preview";
+import { registerMigrate } from "./commands/migrate";
 
 export function buildProgram(): Command {
   const program = new Command("backend-release")
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPreview(program);
+  registerPolicy(program);
+  registerMigrate(program);
   return program;
 }
 
