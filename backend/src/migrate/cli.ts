@@ -61,7 +61,7 @@ export async function runMigrateCli(argv: string[], env: NodeJS.ProcessEnv = pro
       return 2;
     }
     if (err instanceof MigrationRefusedError) {
-      log.error(`refused: ${err.message}`, { problems: err.problems });
+      log.error(`refused: ${err.summary}`, { problems: err.problems });
       return 1;
     }
     if (err instanceof MigrationFailedError) {

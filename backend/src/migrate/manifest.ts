@@ -24,10 +24,10 @@ export type ManifestEntry = z.infer<typeof entrySchema>;
 export class MigrationRefusedError extends Error {
   override readonly name = "MigrationRefusedError";
   constructor(
-    message: string,
+    readonly summary: string,
     readonly problems: string[],
   ) {
-    super(message);
+    super(`${summary}:\n  - ${problems.join("\n  - ")}`);
   }
 }
 

@@ -83,7 +83,7 @@ function printVerify(report: VerifyReport): void {
 function translate(err: unknown): unknown {
   if (err instanceof MigrationLockHeldError) return new ExitCodeError(err.message, EXIT_LOCK_HELD);
   if (err instanceof MigrationUsageError) return new InputError(err.message);
-  if (err instanceof MigrationRefusedError) return new BlockingError(`${err.message}:\n  ${err.problems.join("\n  ")}`);
+  if (err instanceof MigrationRefusedError) return new BlockingError(err.message);
   if (err instanceof MigrationFailedError) return new BlockingError(err.message);
   return err;
 }

@@ -1,0 +1,52 @@
+/** Shared by the backend suites: one embedded PostgreSQL per test file, one database per test. */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "pg";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../infra/postgres/embedded";
+import { writeManifest } from "../../backend/src/migrate/manifest";
+import { type BundlePaths, defaultBundlePaths } from "../../backend/src/migrate/paths";
+import { dumpCatalog } from "../../backend/src/tooling/catalog";
+
+export { startEmbeddedPostgres, type EmbeddedPostgres };
+
+let counter = 0;
+export async function freshDatabase(pg: EmbeddedPostgres): Promise<string> {
+  counter += 1;
+  return pg.createDatabase(`t_${process.pid}_${counter}`);
+}
+
+/** A private copy of the real bundle, so a test can add, edit or delete files. */
+export function copyBundle(): BundlePaths & { root: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "bundle-"));
+  const real = defaultBundlePaths();
+  cpSync(real.migrationsDir, join(root, "migrations"), { recursive: true });
+  cpSync(real.seedsDir, join(root, "seeds"), { recursive: true });
+  const paths = defaultBundlePaths(root);
+  return { ...paths, root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export function addMigration(paths: BundlePaths, name: string, sql: string, regenerate = true): void {
+  writeFileSync(join(paths.migrationsDir, `${name}.sql`), sql);
+  if (regenerate) writeManifest(paths);
+}
+
+export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Schema and bookkeeping: what "the database is exactly as before" compares. */
+export async function databaseState(url: string): Promise<{ catalog: string[]; applied: string[] }> {
+  return withClient(url, async (c) => {
+    const catalog = await dumpCatalog(c);
+    const exists = (await c.query<{ ok: boolean }>("SELECT to_regclass('public.pgmigrations') IS NOT NULL AS ok")).rows[0]?.ok;
+    const applied = exists ? (await c.query<{ name: string }>("SELECT name FROM pgmigrations ORDER BY id")).rows.map((r) => r.name) : [];
+    return { catalog, applied };
+  });
+}

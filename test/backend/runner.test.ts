@@ -1,0 +1,200 @@
+import { rmSync, renameSync, writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MigrationRefusedError } from "../../backend/src/migrate/manifest";
+import { migrationStatus, planMigrations } from "../../backend/src/migrate/plan";
+import { MigrationFailedError, MigrationLockHeldError, MIGRATION_LOCK_ID, migrateDown, migrateUp } from "../../backend/src/migrate/runner";
+import { runMigrateCli } from "../../backend/src/migrate/cli";
+import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, startEmbeddedPostgres, withClient } from "./helpers";
+
+let pg: EmbeddedPostgres;
+const bundles: Array<{ cleanup: () => void }> = [];
+const bundle = () => {
+  const b = copyBundle();
+  bundles.push(b);
+  return b;
+};
+
+beforeAll(async () => {
+  pg = await startEmbeddedPostgres();
+});
+afterAll(async () => {
+  await pg?.stop();
+});
+afterEach(() => {
+  for (const b of bundles.splice(0)) b.cleanup();
+});
+
+const quiet = { lockRetries: 0 };
+
+describe("migrate up / down / status / plan", () => {
+  it("applies every migration then the seeds, reports status, and goes down step by step", async () => {
+    const url = await freshDatabase(pg);
+    const plan = await planMigrations({ connection: url });
+    expect(plan.pending).toHaveLength(6);
+    const up = await migrateUp({ connection: url, ...quiet });
+    expect(up.steps.map((s) => s.kind)).toEqual(["migrations", "migrations", "migrations", "migrations", "migrations", "seeds"]);
+    expect(up.latest).toBe(plan.expectedLatest);
+    const statuses = await withClient(url, (c) => c.query("SELECT code FROM order_statuses ORDER BY position"));
+    expect(statuses.rows.map((r) => r.code)).toEqual(["pending", "paid", "shipped", "delivered", "cancelled"]);
+
+    const status = await migrationStatus({ connection: url });
+    expect(status.upToDate).toBe(true);
+    expect(status.entries.every((e) => e.checksum === "ok")).toBe(true);
+    expect((await migrateUp({ connection: url })).steps).toEqual([]);
+
+    const one = await migrateDown({ connection: url });
+    expect(one.steps.map((s) => s.name)).toEqual(["20250605090000_validate_orders_amount_check"]);
+    const to = await migrateDown({ connection: url, to: "20250602090000_add_orders_idempotency_key" });
+    expect(to.steps.map((s) => s.name)).toEqual(["20250604090000_add_orders_amount_check", "20250603090000_index_orders_concurrently"]);
+    expect(to.latest).toBe("20250602090000_add_orders_idempotency_key");
+    expect((await migrationStatus({ connection: url })).upToDate).toBe(false);
+    await expect(migrateDown({ connection: url, to: "nope" })).rejects.toThrow(/not an applied migration/);
+  });
+
+  it("plan derives the locks each statement takes", async () => {
+    const plan = await planMigrations();
+    const byName = Object.fromEntries(plan.items.map((i) => [i.name, i]));
+    expect(byName["20250603090000_index_orders_concurrently"]?.transactional).toBe(false);
+    expect(byName["20250603090000_index_orders_concurrently"]?.summary).toBe("SHARE UPDATE EXCLUSIVE (scan) on orders");
+    expect(byName["20250602090000_add_orders_idempotency_key"]?.summary).toBe("ACCESS EXCLUSIVE (brief) on orders");
+    expect(byName["20250605090000_validate_orders_amount_check"]?.locks.every((l) => l.mode === "SHARE UPDATE EXCLUSIVE" && !l.blocksWrites)).toBe(true);
+  });
+});
+
+describe("the fail-fast advisory lock", () => {
+  it("a second runner fails at once with exit code 3 while the lock is held", async () => {
+    const url = await freshDatabase(pg);
+    await withClient(url, async (holder) => {
+      await holder.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATION_LOCK_ID]);
+      const started = Date.now();
+      await expect(migrateUp({ connection: url })).rejects.toBeInstanceOf(MigrationLockHeldError);
+      await expect(migrateUp({ connection: url })).rejects.toThrow(/another migration is running/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(await runMigrateCli(["up"], { DATABASE_URL: url, PGSSLMODE: "disable" })).toBe(3);
+    });
+    expect((await databaseState(url)).applied).toEqual([]);
+  });
+
+  it("two runners racing: one applies everything, the other gets 'another migration is running'", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    // A slow first migration keeps the lock held long enough for the race to be real.
+    addMigration(paths, "20250601080000_slow_start", "-- Up Migration\nSELECT pg_sleep(0.4);\n-- Down Migration\n");
+    const results = await Promise.allSettled([migrateUp({ connection: url, paths }), migrateUp({ connection: url, paths })]);
+    const ok = results.filter((r) => r.status === "fulfilled");
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(ok).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.reason).toBeInstanceOf(MigrationLockHeldError);
+    expect((await databaseState(url)).applied).toHaveLength(6);
+  });
+});
+
+describe("the manifest and the database history", () => {
+  it("refuses an applied migration that was edited, even with a regenerated manifest", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    await migrateUp({ connection: url, paths });
+    const file = join(paths.migrationsDir, "20250602090000_add_orders_idempotency_key.sql");
+    writeFileSync(file, readFileSync(file, "utf8").replace("idempotency_key text", "idempotency_key varchar(64)"));
+    await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/edited after it was recorded/);
+    addMigration(paths, "20250606090000_noop", "-- Up Migration\nSELECT 1;\n-- Down Migration\n"); // regenerates the manifest
+    const refused = await migrateUp({ connection: url, paths }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MigrationRefusedError);
+    expect((refused as MigrationRefusedError).problems.join("\n")).toMatch(/20250602090000_add_orders_idempotency_key was edited after it was applied/);
+  });
+
+  it("refuses a missing file and an out-of-order file", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    await migrateUp({ connection: url, paths });
+    const file = join(paths.migrationsDir, "20250605090000_validate_orders_amount_check.sql");
+    renameSync(file, `${file}.bak`);
+    await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/does not match manifest.json/);
+    await expect(planMigrations({ paths })).rejects.toThrow(/listed in the manifest but missing/);
+    rmSync(`${file}.bak`);
+    addMigration(paths, "20250606090000_noop", "-- Up Migration\nSELECT 1;\n-- Down Migration\n");
+    const missing = (await migrateUp({ connection: url, paths }).catch((e: unknown) => e)) as MigrationRefusedError;
+    expect(missing.problems.join("\n")).toMatch(/20250605090000_validate_orders_amount_check is applied in the database but its file is missing/);
+
+    const url2 = await freshDatabase(pg);
+    const paths2 = bundle();
+    await migrateUp({ connection: url2, paths: paths2 });
+    addMigration(paths2, "20250601000000_late_arrival", "-- Up Migration\nSELECT 1;\n-- Down Migration\n");
+    const late = (await migrateUp({ connection: url2, paths: paths2 }).catch((e: unknown) => e)) as MigrationRefusedError;
+    expect(late).toBeInstanceOf(MigrationRefusedError);
+    expect(late.problems.join("\n")).toMatch(/20250601000000_late_arrival is pending but older than the applied .* \(out of order\)/);
+  });
+});
+
+describe("a failing migration leaves the database as it was", () => {
+  it("transactional: rolled back, later migrations not run, exit 1 from the task CLI", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    await migrateUp({ connection: url, paths });
+    const before = await databaseState(url);
+    addMigration(paths, "20250606090000_broken", "-- Up Migration\nCREATE TABLE side_effect (id bigint);\nALTER TABLE orders ADD COLUMN note text;\nSELECT 1 / 0;\n-- Down Migration\n");
+    addMigration(paths, "20250607090000_after_broken", "-- Up Migration\nCREATE TABLE never_created (id bigint);\n-- Down Migration\n");
+    const err = (await migrateUp({ connection: url, paths }).catch((e: unknown) => e)) as MigrationFailedError;
+    expect(err).toBeInstanceOf(MigrationFailedError);
+    expect(err.message).toMatch(/20250606090000_broken \(up\) failed: division by zero \[SQLSTATE 22012\].*as it was before/);
+    expect(await databaseState(url)).toEqual(before);
+  });
+
+  it("no-transaction: a failed CREATE INDEX CONCURRENTLY leaves no INVALID index behind", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    await migrateUp({ connection: url, paths });
+    await withClient(url, (c) => c.query("INSERT INTO orders (customer_id, amount_cents, currency) VALUES ('dup', 1, 'EUR'), ('dup', 2, 'EUR')"));
+    const before = await databaseState(url);
+    addMigration(
+      paths,
+      "20250606090000_unique_customer",
+      "-- migrate:no-transaction\n-- Up Migration\nDROP INDEX CONCURRENTLY IF EXISTS orders_customer_unique;\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_unique ON orders (customer_id);\n-- Down Migration\nDROP INDEX CONCURRENTLY IF EXISTS orders_customer_unique;\n",
+    );
+    await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/could not create unique index/);
+    const after = await databaseState(url);
+    expect(after).toEqual(before);
+    expect(after.catalog.join("\n")).not.toMatch(/INVALID/);
+  });
+});
+
+describe("lock_timeout with bounded retries", () => {
+  it("gives up after the configured retries under a long transaction, database unchanged", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    await migrateUp({ connection: url, paths });
+    addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
+    const before = await databaseState(url);
+    await withClient(url, async (blocker) => {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT count(*) FROM orders"); // ACCESS SHARE until commit
+      const logs: string[] = [];
+      const started = Date.now();
+      const err = (await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 2, retryDelayMs: 20, log: (l) => logs.push(l.msg) }).catch((e: unknown) => e)) as MigrationFailedError;
+      expect(err).toBeInstanceOf(MigrationFailedError);
+      expect(err.sqlState).toBe("55P03");
+      expect(err.attempts).toBe(3);
+      expect(err.message).toMatch(/could not get its lock within lock_timeout 100 ms after 3 attempts; oldest open transactions: pid \d+/);
+      expect(logs.filter((m) => m.startsWith("lock timeout"))).toHaveLength(2);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await blocker.query("ROLLBACK");
+    });
+    expect(await databaseState(url)).toEqual(before);
+  });
+
+  it("succeeds on a retry once the blocking transaction ends", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    await migrateUp({ connection: url, paths });
+    addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
+    await withClient(url, async (blocker) => {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT count(*) FROM orders");
+      setTimeout(() => void blocker.query("COMMIT"), 250);
+      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 5, retryDelayMs: 50 });
+      expect(report.steps[0]?.attempts).toBeGreaterThan(1);
+    });
+  });
+});
