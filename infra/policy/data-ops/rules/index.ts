@@ -1,0 +1,9 @@
+/** Every DATA-OPS rule, in report order. Imported by the pack's index.ts and by tests. */
+import type { Policies } from "@pulumi/policy";
+import { logPolicies } from "./logs";
+import { migrationPolicies } from "./migrations";
+import { rdsPolicies } from "./rds";
+import { s3Policies } from "./s3";
+import { tagPolicies } from "./tags";
+
+export const dataOpsPolicies: Policies = [...s3Policies, ...rdsPolicies, ...logPolicies, ...tagPolicies, ...migrationPolicies];

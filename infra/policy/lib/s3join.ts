@@ -1,0 +1,65 @@
+/**
+ * Stack-level join of S3 buckets with their split configuration resources (public access block,
+ * encryption, versioning, ...). A split resource names its bucket by the bucket's id/name output
+ * or by the literal bucket name, so the join tries, in order: the `bucket` property's dependency
+ * on a bucket resource (exact, and known even during preview), then the value against each
+ * bucket's id, name and ARN.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { asString, known } from "./props";
+import { T, isOneOf } from "./types";
+
+export type PartKind = "publicAccessBlock" | "sse" | "versioning" | "ownershipControls" | "bucketPolicy" | "lifecycle" | "logging" | "objectLock" | "bucketAcl";
+
+const PART_KINDS: PartKind[] = ["publicAccessBlock", "sse", "versioning", "ownershipControls", "bucketPolicy", "lifecycle", "logging", "objectLock", "bucketAcl"];
+
+export interface JoinedBucket {
+  bucket: PolicyResource;
+  parts: Record<PartKind, PolicyResource[]>;
+}
+
+function bucketKeys(bucket: PolicyResource): string[] {
+  const keys: string[] = [];
+  for (const key of ["id", "bucket", "arn"]) {
+    const v = known(() => asString(bucket.props[key]));
+    if (v) keys.push(v);
+  }
+  return keys;
+}
+
+function kindOf(type: string): PartKind | undefined {
+  return PART_KINDS.find((k) => isOneOf(type, T[k]));
+}
+
+/** Every bucket of the stack with the split resources joined to it. */
+export function joinBuckets(resources: PolicyResource[]): JoinedBucket[] {
+  const buckets = resources.filter((r) => isOneOf(r.type, T.bucket));
+  const joined = new Map<string, JoinedBucket>();
+  const byKey = new Map<string, JoinedBucket>();
+  for (const bucket of buckets) {
+    const entry: JoinedBucket = { bucket, parts: Object.fromEntries(PART_KINDS.map((k) => [k, []])) as unknown as Record<PartKind, PolicyResource[]> };
+    joined.set(bucket.urn, entry);
+    for (const key of bucketKeys(bucket)) byKey.set(key, entry);
+  }
+  for (const r of resources) {
+    const kind = kindOf(r.type);
+    if (!kind) continue;
+    const viaDependency = (r.propertyDependencies?.bucket ?? []).map((d) => joined.get(d.urn)).find((e) => e !== undefined);
+    // An unknown bucket value with no dependency to follow cannot be joined: let the read throw,
+    // so the analyzer reports "can't run during preview" instead of a false "missing".
+    const target = viaDependency ?? byKey.get(asString(r.props.bucket) ?? "\0");
+    target?.parts[kind].push(r);
+  }
+  return [...joined.values()];
+}
+
+/** The value of a bucket's tag from its explicit `tags`. */
+export function bucketTag(bucket: PolicyResource, key: string): string | undefined {
+  const tags = known(() => bucket.props.tags) as Record<string, unknown> | undefined;
+  return typeof tags?.[key] === "string" ? (tags[key] as string) : undefined;
+}
+
+/** The release archive bucket is recognised by the tag `purpose: release-archive`. */
+export function isArchiveBucket(bucket: PolicyResource): boolean {
+  return bucketTag(bucket, "purpose") === "release-archive";
+}

@@ -1,0 +1,130 @@
+/**
+ * The offline policy run: both packs served by @pulumi/policy in child processes, configured for
+ * the stack, then `analyze` per resource and `analyzeStack` once, as `pulumi preview
+ * --policy-pack` would. A PolicyRunner keeps its servers for several graphs; runPolicies is the
+ * one-shot form.
+ */
+import { join } from "node:path";
+import { urnType, type Deployment, type DeploymentResource } from "../../preview/deployment";
+import { loadPolicyConfig, reconcile, type PolicyPackConfig } from "./config";
+import { analyzable, RequestBuilder, type StackProperties } from "./marshal";
+import type { PolicyReport, PolicyViolation } from "./report";
+import { PackServer, type Diagnostic } from "./server";
+
+export const PACK_DIRS = [join(__dirname, "..", "sec-ops"), join(__dirname, "..", "data-ops")];
+/** Analyze calls in flight per pack: enough to hide gRPC latency, few enough for 2 cores. */
+const IN_FLIGHT = 16;
+
+export interface EvaluateOptions {
+  /** Stack name: selects infra/policy/config/<stack>.json and is sent in ConfigureStack. */
+  stack?: string;
+  /** Policy config to use instead of the stack's file. */
+  config?: PolicyPackConfig;
+  /** What AnalyzeStack sees; the CLI sends outputs (default), falling back to inputs. */
+  stackProperties?: StackProperties;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function stripDescription(d: Diagnostic): string {
+  // @pulumi/policy reports `${description}\n${message}` for string violations.
+  const prefix = `${d.description}\n`;
+  return d.message.startsWith(prefix) ? d.message.slice(prefix.length) : d.message;
+}
+
+export class PolicyRunner {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly servers: PackServer[]) {}
+
+  /** Starts every pack in parallel. */
+  static async start(packDirs: string[] = PACK_DIRS): Promise<PolicyRunner> {
+    const started = await Promise.allSettled(packDirs.map((d) => PackServer.start(d)));
+    const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) {
+      await Promise.all(servers.map((s) => s.close()));
+      throw failed.reason;
+    }
+    return new PolicyRunner(servers);
+  }
+
+  /** Evaluates one graph. Calls are serialised: Configure is per-server state. */
+  evaluate(deployment: Deployment, opts: EvaluateOptions = {}): Promise<PolicyReport> {
+    const run = this.queue.then(() => this.evaluateNow(deployment, opts));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async evaluateNow(deployment: Deployment, opts: EvaluateOptions): Promise<PolicyReport> {
+    const all = deployment.deployment.resources;
+    const targets = analyzable(all);
+    const byUrn = new Map<string, DeploymentResource>(all.map((r) => [r.urn, r]));
+    const [, stackFromUrn, project = ""] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(targets[0]?.urn ?? "") ?? [];
+    const stack = opts.stack ?? stackFromUrn ?? "";
+    const config = opts.config ?? loadPolicyConfig(opts.stack);
+    const builder = new RequestBuilder(all);
+    const analyzeRequests = targets.map((r) => builder.analyzeRequest(r));
+    const stackResources = targets.map((r) => builder.stackResource(r, opts.stackProperties ?? "outputs"));
+
+    const perPack = await Promise.all(
+      this.servers.map(async (server) => {
+        await server.configure(stack, project, reconcile(server.info, config));
+        const resourceDiags = await mapLimit(analyzeRequests, IN_FLIGHT, async (req) => (await server.analyze(req)).map((d) => ({ ...d, urn: d.urn || req.getUrn() })));
+        const stackDiags = (await server.analyzeStack(stackResources)).map((d) => ({ ...d, urn: byUrn.has(d.urn) ? d.urn : (targets[0]?.urn ?? "") }));
+        return [...resourceDiags.flat(), ...stackDiags];
+      }),
+    );
+
+    const violations: PolicyViolation[] = perPack.flat().flatMap((d) => {
+      if (d.enforcementLevel === "disabled") return [];
+      const resource = byUrn.get(d.urn);
+      const v: PolicyViolation = {
+        policyPack: d.policyPackName,
+        policyPackVersion: d.policyPackVersion,
+        policy: d.policyName,
+        urn: d.urn,
+        type: resource?.type ?? urnType(d.urn),
+        // The CLI counts a remediate-level violation as mandatory.
+        enforcementLevel: d.enforcementLevel === "advisory" ? "advisory" : "mandatory",
+        severity: d.severity,
+        description: d.description,
+        message: stripDescription(d),
+      };
+      if (resource?.sourcePosition) v.sourcePosition = resource.sourcePosition;
+      return [v];
+    });
+    violations.sort((a, b) => a.policyPack.localeCompare(b.policyPack) || a.policy.localeCompare(b.policy) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message));
+    const report: PolicyReport = {
+      packs: this.servers.map((s) => s.info),
+      resourceCount: targets.length,
+      violations,
+      summary: { mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length, advisory: violations.filter((v) => v.enforcementLevel === "advisory").length },
+    };
+    if (stack) report.stack = stack;
+    return report;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.close()));
+  }
+}
+
+/** One-shot: start both packs, evaluate the graph, stop them. */
+export async function runPolicies(input: { deployment: Deployment } & EvaluateOptions): Promise<PolicyReport> {
+  const { deployment, ...opts } = input;
+  const runner = await PolicyRunner.start();
+  try {
+    return await runner.evaluate(deployment, opts);
+  } finally {
+    await runner.close();
+  }
+}

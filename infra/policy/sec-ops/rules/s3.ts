@@ -1,0 +1,105 @@
+/**
+ * SEC-OPS S3 rules. Bucket settings live in split resources (BucketPublicAccessBlock,
+ * BucketServerSideEncryptionConfiguration, ...) or, for older code, inline on the bucket; the
+ * stack-level rules join both to each bucket (see lib/s3join.ts).
+ */
+import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { deniesInsecureTransport, statementsOf } from "../../lib/iam";
+import { asArray, asRecord, asString, type Props } from "../../lib/props";
+import { forTypes } from "../../lib/rule";
+import { joinBuckets, type JoinedBucket } from "../../lib/s3join";
+import { T } from "../../lib/types";
+
+const BLOCK_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+
+function eachBucket(resources: PolicyResource[], report: ReportViolation, check: (b: JoinedBucket) => string | undefined): void {
+  for (const joined of joinBuckets(resources)) {
+    const message = check(joined);
+    if (message) report(message, joined.bucket.urn);
+  }
+}
+
+export const s3PublicAccessBlock: StackValidationPolicy = {
+  name: "SEC-S3-01-public-access-block",
+  description: "Every S3 bucket has a public access block with all four settings on.",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Declare aws.s3.BucketPublicAccessBlock for the bucket with the four block/ignore/restrict flags set to true.",
+  validateStack: (args, report) =>
+    eachBucket(args.resources, report, ({ bucket, parts }) => {
+      const blocks = parts.publicAccessBlock;
+      if (blocks.length === 0) return `Bucket '${bucket.name}' has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true.`;
+      const off = BLOCK_FLAGS.filter((f) => !blocks.some((b) => b.props[f] === true));
+      return off.length > 0 ? `Bucket '${bucket.name}' public access block leaves ${off.join(", ")} off: set ${off.length > 1 ? "them" : "it"} to true.` : undefined;
+    }),
+};
+
+export const s3AclsDisabled: StackValidationPolicy = {
+  name: "SEC-S3-02-acls-disabled",
+  description: "S3 ACLs are disabled: object ownership is BucketOwnerEnforced and no ACL is granted.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Declare aws.s3.BucketOwnershipControls with rule.objectOwnership = 'BucketOwnerEnforced'; remove acl/grants and BucketAcl resources.",
+  validateStack: (args, report) =>
+    eachBucket(args.resources, report, ({ bucket, parts }) => {
+      const acl = asString(bucket.props.acl);
+      if ((acl && acl !== "private") || asArray(bucket.props.grants).length > 0 || parts.bucketAcl.length > 0) {
+        return `Bucket '${bucket.name}' grants access through ACLs: remove acl, grants and BucketAcl resources; use bucket policies instead.`;
+      }
+      const enforced = parts.ownershipControls.some((o) => asRecord(o.props.rule).objectOwnership === "BucketOwnerEnforced");
+      return enforced ? undefined : `Bucket '${bucket.name}' does not disable ACLs: add BucketOwnershipControls with rule.objectOwnership 'BucketOwnerEnforced'.`;
+    }),
+};
+
+/** Default-encryption rules of a bucket, from the split resource(s) or the inline block(s). */
+function sseRules(bucket: PolicyResource, parts: PolicyResource[]): Props[] {
+  const inline = [asRecord(bucket.props.serverSideEncryptionConfiguration), ...asArray(bucket.props.serverSideEncryptionConfigurations).map(asRecord)];
+  const fromInline = inline.flatMap((c) => asArray(c.rule ?? c.rules).map(asRecord));
+  const fromParts = parts.flatMap((p) => asArray(p.props.rules ?? p.props.rule).map(asRecord));
+  return [...fromParts, ...fromInline];
+}
+
+export const s3SseKms: StackValidationPolicy = {
+  name: "SEC-S3-03-sse-kms-bucket-key",
+  description: "Every S3 bucket encrypts by default with SSE-KMS and an S3 Bucket Key.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Declare aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm 'aws:kms', the stack's KMS key, and bucketKeyEnabled true.",
+  validateStack: (args, report) =>
+    eachBucket(args.resources, report, ({ bucket, parts }) => {
+      const rules = sseRules(bucket, parts.sse);
+      const ok = rules.some((r) => {
+        const byDefault = asRecord(r.applyServerSideEncryptionByDefault);
+        return String(byDefault.sseAlgorithm).startsWith("aws:kms") && r.bucketKeyEnabled === true;
+      });
+      return ok ? undefined : `Bucket '${bucket.name}' is not encrypted with SSE-KMS and a bucket key: add a BucketServerSideEncryptionConfiguration rule with sseAlgorithm 'aws:kms', kmsMasterKeyId and bucketKeyEnabled true.`;
+    }),
+};
+
+export const s3TlsOnly: StackValidationPolicy = {
+  name: "SEC-S3-04-tls-only-policy",
+  description: "Every S3 bucket policy denies requests that are not sent over TLS.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Add to the bucket policy a Deny statement for s3:* on the bucket and its objects with Condition Bool aws:SecureTransport = false.",
+  validateStack: (args, report) =>
+    eachBucket(args.resources, report, ({ bucket, parts }) => {
+      const documents = [bucket.props.policy, ...parts.bucketPolicy.map((p) => p.props.policy)];
+      const ok = documents.some((d) => statementsOf(d).some(deniesInsecureTransport));
+      return ok ? undefined : `Bucket '${bucket.name}' accepts plain-HTTP requests: add a BucketPolicy statement that denies s3:* when aws:SecureTransport is false.`;
+    }),
+};
+
+export const s3NoPublicPrincipal: ResourceValidationPolicy = {
+  name: "SEC-S3-05-no-public-principal",
+  description: "No S3 bucket policy allows a public principal.",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Replace Principal '*' in Allow statements by the account or role ARNs that need access.",
+  validateResource: forTypes([...T.bucketPolicy, ...T.bucket], (props, _args, report) => {
+    const open = statementsOf(props.policy).filter((s) => s.effect === "Allow" && s.principals.includes("*"));
+    if (open.length > 0) report("Bucket policy allows Principal '*': name the account or role ARNs that need access instead.");
+  }),
+};
+
+export const s3Policies = [s3PublicAccessBlock, s3AclsDisabled, s3SseKms, s3TlsOnly, s3NoPublicPrincipal];
