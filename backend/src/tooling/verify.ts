@@ -57,26 +57,31 @@ export async function verifyMigrations(options: { databaseUrl?: string; paths?: 
     const postgresVersion = (await versionClient.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "unknown";
     await versionClient.end();
 
+    const problems: string[] = [];
+    const phase = async (label: string, fn: () => Promise<RunReport>): Promise<RunReport | null> => {
+      progress(label);
+      try {
+        return await fn();
+      } catch (err) {
+        problems.push(`${label} failed: ${err instanceof Error ? err.message : String(err)}`);
+        return null;
+      }
+    };
     const empty = await snapshot(url);
-    progress("up (migrations and seeds)");
-    const up: RunReport = await migrateUp(settings);
+    const up = await phase("up (migrations and seeds)", () => migrateUp(settings));
     const migrated = await snapshot(url);
-    progress("down to zero");
-    const down = await migrateDown({ ...settings, to: "0" });
+    const down = up ? await phase("down to zero", () => migrateDown({ ...settings, to: "0" })) : null;
     const reverted = await snapshot(url);
-    progress("up again");
-    const again = await migrateUp(settings);
+    const again = down ? await phase("up again", () => migrateUp(settings)) : null;
     const remigrated = await snapshot(url);
 
-    const ms = (report: RunReport, kind: string, name: string) => report.steps.find((s) => s.kind === kind && s.name === name)?.ms ?? null;
-    const timings: VerifyTiming[] = up.steps.map((s) => ({ kind: s.kind, name: s.name, upMs: s.ms, downMs: ms(down, s.kind, s.name), reapplyMs: ms(again, s.kind, s.name) }));
-    const downDiff = diffCatalogs(empty, reverted);
-    const reapplyDiff = diffCatalogs(migrated, remigrated);
-    const problems = [
-      ...(downDiff.length > 0 ? [`schema after down to zero differs from the empty schema (${downDiff.length} lines)`] : []),
-      ...(reapplyDiff.length > 0 ? [`schema after re-applying differs from the first apply (${reapplyDiff.length} lines)`] : []),
-      ...timings.filter((t) => t.downMs === null).map((t) => `${t.name} was not reverted by down to zero`),
-    ];
+    const ms = (report: RunReport | null, kind: string, name: string) => report?.steps.find((s) => s.kind === kind && s.name === name)?.ms ?? null;
+    const timings: VerifyTiming[] = (up?.steps ?? []).map((s) => ({ kind: s.kind, name: s.name, upMs: s.ms, downMs: ms(down, s.kind, s.name), reapplyMs: ms(again, s.kind, s.name) }));
+    const downDiff = down ? diffCatalogs(empty, reverted) : [];
+    const reapplyDiff = again ? diffCatalogs(migrated, remigrated) : [];
+    if (downDiff.length > 0) problems.push(`schema after down to zero differs from the empty schema (${downDiff.length} lines)`);
+    if (reapplyDiff.length > 0) problems.push(`schema after re-applying differs from the first apply (${reapplyDiff.length} lines)`);
+    if (down) problems.push(...timings.filter((t) => t.downMs === null).map((t) => `${t.name} was not reverted by down to zero`));
     return {
       ok: problems.length === 0,
       postgresVersion,
