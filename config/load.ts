@@ -46,8 +46,9 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
       return `${where}: expected ${issue.expected}, found ${found ?? "another type"}`;
     case "custom":
       return `${where}: ${issue.message}`;
-    case "invalid_format":
     case "invalid_value":
+      return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, found ${found ?? "another value"}`;
+    case "invalid_format":
       return `${where}: expected ${issue.message.replace(/^Invalid (input|option): expected /i, "")}, found ${found ?? "another value"}`;
     default:
       return `${where}: ${issue.message}${found !== undefined ? `, found ${found}` : ""}`;

@@ -94,7 +94,7 @@ const service = z.strictObject({
   name: slug,
   description: z.string().min(1),
   port: z.int().min(1024).max(65535),
-  cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+  cpu: z.literal([256, 512, 1024, 2048, 4096]),
   memoryMiB: z.int().min(512).max(30720),
   desiredCount: z.int().min(0),
   minCount: z.int().min(0),
@@ -128,7 +128,7 @@ const database = z.strictObject({
 });
 
 const logs = z.strictObject({
-  retentionDays: z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]),
+  retentionDays: z.literal(LOG_RETENTION_DAYS),
   datadogIndex: slug,
   datadogRetentionDays: z.int().min(3).max(60),
 });

@@ -36,9 +36,10 @@ function hasSecure(value: unknown): boolean {
   return false;
 }
 
-export function readStackFile(stack: string, root = REPO_ROOT): StackFile {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError(`invalid stack name "${stack}"`);
-  const file = stackFilePath(stack, root);
+/** Like `pulumi --config-file`: read this file instead of `<root>/Pulumi.<stack>.yaml`. */
+export function readStackFile(stack: string, root = REPO_ROOT, configFile?: string): StackFile {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError(`invalid stack name "${stack}": letters, digits, ".", "_" and "-" only`);
+  const file = configFile ?? stackFilePath(stack, root);
   if (!existsSync(file)) throw new StackFileError(`no stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
   const doc = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -23,6 +23,8 @@ export interface RecordOptions {
   /** Replace or add namespace config values (already decoded), e.g. a generated services list. */
   overrides?: Record<string, unknown>;
   root?: string;
+  /** Read this config file instead of `Pulumi.<stack>.yaml` (like `pulumi --config-file`). */
+  configFile?: string;
 }
 
 export interface RecordedStack {
@@ -34,7 +36,7 @@ export interface RecordedStack {
 
 /** The engine-facing config map: committed values, overrides, and secret placeholders. */
 export function offlineConfig(opts: RecordOptions): { config: Record<string, string>; secretKeys: string[]; cfg: StackConfig } {
-  const file = readStackFile(opts.stack, opts.root);
+  const file = readStackFile(opts.stack, opts.root, opts.configFile);
   const config = { ...file.config };
   for (const [key, value] of Object.entries(opts.overrides ?? {})) {
     config[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);

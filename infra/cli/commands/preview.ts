@@ -15,11 +15,11 @@ import { InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
 
 /** Records a stack, turning config and stack-file problems into exit-2 input errors. */
-export async function recordForCli(stack: string): Promise<RecordedStack> {
+export async function recordForCli(stack: string, configFile?: string): Promise<RecordedStack> {
   try {
-    return await recordStack({ stack });
+    return await recordStack({ stack, configFile });
   } catch (err) {
-    if (err instanceof ConfigError) throw new InputError(`invalid config in Pulumi.${stack}.yaml: ${err.problems.length} problem(s); no graph written`, err.problems);
+    if (err instanceof ConfigError) throw new InputError(`invalid config in ${configFile ?? `Pulumi.${stack}.yaml`}: ${err.problems.length} problem(s); no graph written`, err.problems);
     if (err instanceof StackFileError) throw new InputError(err.message);
     throw err;
   }
@@ -30,10 +30,11 @@ export function registerPreview(program: Command): void {
     .command("preview")
     .description("Run the Pulumi program offline under the mock runtime and show (or write) its resource graph")
     .option("--stack <stack>", "stack whose Pulumi.<stack>.yaml to use", "staging")
+    .option("--config-file <file>", "use this stack config file instead of Pulumi.<stack>.yaml (as pulumi --config-file)")
     .option("--out <file>", "write the graph as Pulumi deployment JSON (pulumi stack export format, version 3)")
     .option("--base <file>", "an earlier graph (ours or `pulumi stack export`) to diff against")
     .option("--format <format>", "text or json", "text")
-    .action(async (opts: { stack: string; out?: string; base?: string; format?: string }) => {
+    .action(async (opts: { stack: string; configFile?: string; out?: string; base?: string; format?: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
       // Read the base first: a bad --base must fail before any work (and before --out is written).
       let base;
@@ -44,7 +45,7 @@ export function registerPreview(program: Command): void {
         throw err;
       }
       if (format === "text") process.stderr.write(`recording stack "${opts.stack}" under the mock runtime…\n`);
-      const recorded = await recordForCli(opts.stack);
+      const recorded = await recordForCli(opts.stack, opts.configFile);
       if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(recorded.deployment, null, 2)}\n`);
       const diff = base ? diffDeployments(base, recorded.deployment) : undefined;
       if (format === "json") {

@@ -1,0 +1,116 @@
+/** The config schema and loader on good and bad input (issue 2). */
+import { describe, expect, it } from "vitest";
+import { ConfigError, missingSecrets, parseStackConfig } from "../../config/load";
+import { requiredSecrets } from "../../config/secrets";
+import { loadStackConfig } from "../../config/stack-file";
+import { rawNamespace } from "../support/stack-yaml";
+
+type Raw = Record<string, unknown> & { services: Array<Record<string, unknown> & { monitoring: { monitors: Record<string, Record<string, unknown>> } }> };
+
+function problemsOf(stack: string, mutate: (raw: Raw) => void): string[] {
+  const raw = structuredClone(rawNamespace(stack)) as Raw;
+  mutate(raw);
+  try {
+    parseStackConfig(raw, stack);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe("committed stacks", () => {
+  it.each(["staging", "prod"])("%s is valid", (stack) => {
+    expect(loadStackConfig(stack).environment).toBe(stack);
+  });
+});
+
+describe("bad config names the key path, what was expected and what was found", () => {
+  it("wrong type", () => {
+    expect(problemsOf("staging", (r) => (r.services[0]!.cpu = "lots"))).toEqual([
+      "backend-release:services[0].cpu: expected one of 256, 512, 1024, 2048, 4096, found \"lots\"",
+    ]);
+  });
+
+  it("missing key", () => {
+    expect(problemsOf("staging", (r) => delete r.database)).toEqual(["backend-release:database: expected object, found nothing (the key is missing)"]);
+  });
+
+  it("unknown key", () => {
+    expect(problemsOf("staging", (r) => ((r.database as Record<string, unknown>).backupRetentionDayz = 7))).toEqual([
+      'backend-release:database: unknown key "backupRetentionDayz" (check the spelling; docs/configuration.md lists every key)',
+    ]);
+  });
+
+  it("a warning threshold on the wrong side of its critical one", () => {
+    expect(problemsOf("staging", (r) => (r.services[0]!.monitoring.monitors.errorRate!.warning = 9))).toEqual([
+      "backend-release:services[0].monitoring.monitors.errorRate.warning: errorRate alerts when the value goes above the threshold, so warning must be below critical (5), found 9",
+    ]);
+  });
+
+  it("a 'below' monitor's warning must sit above its critical", () => {
+    const problems = problemsOf("prod", (r) => (r.services[0]!.monitoring.monitors.dbFreeStorage!.warning = 10));
+    expect(problems).toContain("backend-release:services[0].monitoring.monitors.dbFreeStorage.warning: dbFreeStorage alerts when the value goes below the threshold, so warning must be above critical (20), found 10");
+  });
+
+  it("min <= desired <= max", () => {
+    expect(problemsOf("staging", (r) => (r.services[0]!.desiredCount = 9))).toEqual([
+      "backend-release:services[0].desiredCount: expected minCount <= desiredCount <= maxCount, found 1 <= 9 <= 3",
+    ]);
+  });
+
+  it("prod is stricter than staging", () => {
+    const problems = problemsOf("prod", (r) => {
+      (r.database as Record<string, unknown>).backupRetentionDays = 7;
+      (r.database as Record<string, unknown>).multiAz = false;
+      r.protectStateful = false;
+      r.images = { source: "build" };
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "backend-release:protectStateful: prod must protect its stateful resources: expected true, found false",
+        'backend-release:images.source: prod deploys the digest staging validated: expected "promote", found "build"',
+        "backend-release:database.backupRetentionDays: prod keeps backups at least 30 days, found 7",
+        "backend-release:database.multiAz: prod runs Multi-AZ: expected true, found false",
+      ]),
+    );
+  });
+
+  it("rejects a secret-like plain environment variable and says where it belongs", () => {
+    expect(problemsOf("staging", (r) => ((r.services[0]!.environment as Record<string, string>).DB_PASSWORD = "hunter2"))).toEqual([
+      'backend-release:services[0].environment.DB_PASSWORD: "DB_PASSWORD" looks like a secret; list it under services[0].secrets and set its value with pulumi config set --secret',
+    ]);
+  });
+
+  it("lists every problem at once", () => {
+    const problems = problemsOf("staging", (r) => {
+      r.services[0]!.port = 80;
+      (r.network as Record<string, unknown>).vpcId = "vpc-XYZ";
+      delete r.oncall;
+    });
+    expect(problems).toHaveLength(3);
+  });
+});
+
+describe("secrets", () => {
+  const cfg = loadStackConfig("staging");
+
+  it("names the exact pulumi command for each missing secret", () => {
+    const problems = missingSecrets(cfg, "staging", { "datadog:apiKey": "x", "datadog:appKey": "y" }, () => true);
+    expect(problems).toEqual([
+      "pagerduty:token: missing secret (PagerDuty REST API token); set it with: pulumi config set --secret --stack staging pagerduty:token <value>",
+      "backend-release:runtimeSecrets.orders-api.ORDERS_SIGNING_KEY: missing secret (runtime secret ORDERS_SIGNING_KEY of service orders-api); set it with: pulumi config set --secret --stack staging --path 'runtimeSecrets.orders-api.ORDERS_SIGNING_KEY' <value>",
+    ]);
+  });
+
+  it("refuses a secret stored in plain text", () => {
+    const all = { "datadog:apiKey": "x", "datadog:appKey": "y", "pagerduty:token": "z", "backend-release:runtimeSecrets": JSON.stringify({ "orders-api": { ORDERS_SIGNING_KEY: "k" } }) };
+    expect(missingSecrets(cfg, "staging", all, (k) => k !== "pagerduty:token")).toEqual([
+      "pagerduty:token: is set in plain text; set it again with: pulumi config set --secret --stack staging pagerduty:token <value>",
+    ]);
+  });
+
+  it("requires provider credentials and every declared runtime secret", () => {
+    expect(requiredSecrets(cfg, "staging").map((s) => (s.path ? s.path.join(".") : s.key))).toEqual(["datadog:apiKey", "datadog:appKey", "pagerduty:token", "orders-api.ORDERS_SIGNING_KEY"]);
+  });
+});

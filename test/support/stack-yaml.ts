@@ -1,0 +1,23 @@
+/** Writes a mutated copy of a committed stack file into a temp dir, for bad-input tests. */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { stackFilePath } from "../../config/stack-file";
+
+export function mutatedStackFile(stack: string, mutate: (config: Record<string, unknown>) => void): string {
+  const doc = parseDocument(readFileSync(stackFilePath(stack), "utf8"));
+  const body = doc.toJS() as { config: Record<string, unknown> };
+  mutate(body.config);
+  const dir = mkdtempSync(join(tmpdir(), "stack-"));
+  const file = join(dir, `Pulumi.${stack}.yaml`);
+  writeFileSync(file, JSON.stringify(body)); // JSON is YAML
+  return file;
+}
+
+export function rawNamespace(stack: string): Record<string, unknown> {
+  const body = parseDocument(readFileSync(stackFilePath(stack), "utf8")).toJS() as { config: Record<string, unknown> };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body.config)) if (k.startsWith("backend-release:")) out[k.slice("backend-release:".length)] = v;
+  return out;
+}
