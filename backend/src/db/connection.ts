@@ -21,12 +21,16 @@ export const databaseEnvSchema = z
     /** CA bundle for verify-full (e.g. the RDS global bundle baked into the image). */
     PGSSLROOTCERT: z.string().min(1).optional(),
   })
-  .superRefine((env, ctx) => {
-    if (env.DATABASE_URL) return;
-    for (const key of ["PGHOST", "PGDATABASE", "PGUSER", "PGPASSWORD"] as const) {
-      if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when DATABASE_URL is not set" });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      if (env.DATABASE_URL) return;
+      for (const key of ["PGHOST", "PGDATABASE", "PGUSER", "PGPASSWORD"] as const) {
+        if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when DATABASE_URL is not set" });
+      }
+    },
+    // Report missing variables together with malformed ones, not one round at a time.
+    { when: () => true },
+  );
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
 
 /** Builds a pg ClientConfig; never logs or embeds the password anywhere else. */
