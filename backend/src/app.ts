@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Pool } from "pg";
-import { z } from "zod";
+import type { z } from "zod";
 import type { ServiceConfig } from "./config";
 import type { Logger } from "./log";
 import { createOrderSchema, DomainError, listQuerySchema, OrdersRepository, updateStatusSchema } from "./orders";

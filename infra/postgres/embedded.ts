@@ -114,7 +114,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   } catch (err) {
     await stop();
     const reason = err instanceof Error ? err.message : "server exited during start";
-    throw new Error(`embedded PostgreSQL failed to start: ${reason}\n${log.slice(-20).join("")}`);
+    throw new Error(`embedded PostgreSQL failed to start: ${reason}\n${log.slice(-20).join("")}`, { cause: err });
   }
   const url = (database = "postgres"): string =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;

@@ -57,7 +57,7 @@ async function squawk(files: string[], inTransaction: boolean): Promise<SquawkFi
   } catch (err) {
     const stdout = (err as { stdout?: string }).stdout ?? "";
     if (stdout.trim().startsWith("[")) return JSON.parse(stdout) as SquawkFinding[];
-    throw new Error(`squawk failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+    throw new Error(`squawk failed: ${(err as { stderr?: string }).stderr ?? String(err)}`, { cause: err });
   }
 }
 
