@@ -121,6 +121,8 @@ export class PolicyRunner {
 /** One-shot: start both packs, evaluate the graph, stop them. */
 export async function runPolicies(input: { deployment: Deployment } & EvaluateOptions): Promise<PolicyReport> {
   const { deployment, ...opts } = input;
+  // Bad config is bad input: report it before spending a second on starting the packs.
+  opts.config ??= loadPolicyConfig(opts.stack);
   const runner = await PolicyRunner.start();
   try {
     return await runner.evaluate(deployment, opts);
