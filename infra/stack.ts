@@ -11,9 +11,13 @@ import { Database } from "./components/database";
 import { EcsCluster } from "./components/ecs-cluster";
 import { EncryptionKeys } from "./components/encryption-keys";
 import { MigrationRun } from "./components/migration-run";
+import { ServiceMonitoring } from "./components/monitoring";
+import { PagerDutyServiceObjects } from "./components/monitoring-pagerduty";
+import { OnCall } from "./components/oncall";
 import { NetworkSecurity } from "./components/network-security";
 import { RuntimeSecrets } from "./components/runtime-secrets";
 import { ServiceImages } from "./components/service-images";
+import { ReleaseArchive } from "./components/release-archive";
 
 export async function declareStack(): Promise<Record<string, unknown>> {
   const { stack, cfg, runtimeSecrets } = loadConfig();
@@ -23,6 +27,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const keys = new EncryptionKeys("keys", { ctx });
   const network = new NetworkSecurity("network", { ctx, servicePorts: cfg.services.map((s) => s.port) });
   const accessLogs = new AccessLogs("access-logs", { ctx });
+  const archive = new ReleaseArchive("release-archive", { ctx, kmsKeyArn: keys.artifacts.arn, accessLogBucket: accessLogs.bucket.name });
   const images = new ServiceImages("images", { ctx, kmsKeyArn: keys.artifacts.arn });
   const secrets = new RuntimeSecrets("secrets", { ctx, kmsKeyArn: keys.data.arn, values: runtimeSecrets });
   const database = new Database("database", { ctx, kmsKeyArn: keys.data.arn, securityGroupId: network.database.id });
@@ -31,6 +36,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const dbWiring = { host: database.instance.address, port: database.instance.port, name: cfg.database.dbName, masterSecretArn: database.masterSecretArn };
   const serviceUrls: Record<string, pulumi.Output<string>> = {};
   const migrationTaskArns: Record<string, pulumi.Output<string>> = {};
+  const deployed: Record<string, BackendService> = {};
   for (const svc of cfg.services) {
     const common = {
       ctx,
@@ -55,6 +61,31 @@ export async function declareStack(): Promise<Record<string, unknown>> {
     });
     serviceUrls[svc.name] = service.url;
     migrationTaskArns[svc.name] = migrations.taskDefinitionArn;
+    deployed[svc.name] = service;
+  }
+
+  // On-call and monitoring: PagerDuty first, so every paging handle has its service object.
+  const oncall = new OnCall("oncall", { ctx });
+  const serviceObjects = new PagerDutyServiceObjects("pagerduty-service-objects", { services: oncall.plan.services, integrationKeys: oncall.integrationKeys });
+  const dashboards: Record<string, pulumi.Output<string>> = {};
+  for (const svc of cfg.services) {
+    const service = deployed[svc.name]!;
+    const monitoring = new ServiceMonitoring(`${svc.name}-monitoring`, {
+      ctx,
+      svc,
+      targets: {
+        loadBalancer: service.loadBalancer.arnSuffix,
+        targetGroup: service.targetGroup.arnSuffix,
+        cluster: cluster.cluster.name,
+        ecsService: service.service.name,
+        dbInstance: database.instance.identifier,
+        migrationService: `${svc.name}-migrations`,
+        environment: cfg.environment,
+        logsIndex: cfg.logs.datadogIndex,
+      },
+      pagerdutyServiceObject: serviceObjects.byService[svc.name]!,
+    });
+    dashboards[svc.name] = monitoring.dashboardUrl;
   }
 
   return {
@@ -65,6 +96,10 @@ export async function declareStack(): Promise<Record<string, unknown>> {
     imageRefs: images.imageRefs,
     imageDigests: images.digests,
     databaseEndpoint: database.instance.endpoint,
+    releaseArchive: { bucket: archive.bucketName, prefixes: archive.prefixes, objects: archive.objects.length },
     migrationTaskArns,
+    dashboards,
+    pagerdutyServices: Object.fromEntries(oncall.plan.services.map((s) => [s.service, s.name])),
+    escalationPolicyId: oncall.escalationPolicy.id,
   };
 }

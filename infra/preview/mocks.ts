@@ -49,6 +49,10 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
         const email = String(inputs.email ?? "");
         return { id: `P${hash(email).slice(0, 6).toUpperCase()}`, email, name: email.split("@")[0] ?? email };
       }
+      case "pagerduty:index/getVendor:getVendor": {
+        const vendorName = String(inputs.name ?? "");
+        return { id: `PV${hash(vendorName).slice(0, 5).toUpperCase()}`, name: vendorName, type: "generic_events_api_inbound_integration" };
+      }
       default:
         throw new Error(`offline preview: no mock for function ${args.token}; add one to infra/preview/mocks.ts`);
     }

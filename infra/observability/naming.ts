@@ -1,0 +1,47 @@
+/**
+ * Names shared by the Datadog and PagerDuty sides. A paging handle only works when the monitor's
+ * `@pagerduty-<name>` equals the Datadog service object's name, so both come from here.
+ */
+import type { ServiceConfig, StackConfig } from "../../config/schema";
+
+/** The PagerDuty service (and Datadog service object) of one app service in one environment. */
+export function pagerdutyServiceName(cfg: StackConfig, svc: Pick<ServiceConfig, "name">): string {
+  return `${svc.name}-${cfg.environment}`;
+}
+
+/** The mention that routes a Datadog notification to that PagerDuty service. */
+export function pagingHandle(serviceObjectName: string): string {
+  return `@pagerduty-${serviceObjectName}`;
+}
+
+/** Every `@pagerduty-<name>` mention inside a monitor message. */
+export function pagingHandlesIn(message: string): string[] {
+  return [...message.matchAll(/@pagerduty-([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!);
+}
+
+export function dashboardTitle(cfg: StackConfig, svc: Pick<ServiceConfig, "name">): string {
+  return `${svc.name} (${cfg.environment}) — service overview`;
+}
+
+/** The dashboard's address: Datadog redirects `/dashboard/<id>` to the titled URL. */
+export function dashboardUrl(cfg: StackConfig, dashboardId: string): string {
+  return `https://app.${cfg.observability.datadogSite}/dashboard/${dashboardId}`;
+}
+
+/** The runbook file every alert entry lives in, relative to the repository root. */
+export const ALERT_RUNBOOK = "runbooks/alerts.md";
+
+export function runbookLink(cfg: StackConfig, anchor: string): string {
+  return `${cfg.observability.runbookBaseUrl.replace(/\/+$/, "")}/alerts.md#${anchor}`;
+}
+
+/** Names the deployed stack gives its AWS resources (see infra/components). */
+export function awsNames(stack: string, svc: Pick<ServiceConfig, "name">) {
+  return {
+    cluster: `backend-release-${stack}`,
+    ecsService: svc.name,
+    dbInstance: `backend-release-${stack}-orders`,
+    logGroup: `/backend-release/${stack}/${svc.name}`,
+    migrationLogGroup: `/backend-release/${stack}/${svc.name}-migrations`,
+  };
+}
