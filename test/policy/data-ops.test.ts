@@ -47,6 +47,12 @@ const stackCases: StackCase[] = [
       { urn: logsUrn, message: "Bucket 'access-logs' does not log access: add a BucketLogging with targetBucket set to the access-log bucket." },
     ],
   },
+  {
+    label: "load balancer log bucket is exempt",
+    policy: s3AccessLogging,
+    mutate: (fs) => patch(without(fs, "archiveLogging"), "loadBalancer", { accessLogs: { bucket: "access-logs-9z8y7x", enabled: true } }),
+    expected: [{ urn: archiveUrn, message: "Bucket 'archive' does not log access: add a BucketLogging with targetBucket set to the access-log bucket." }],
+  },
   { policy: serviceAfterMigration, mutate: (fs) => ({ ...fs, service: { ...fs.service!, dependencies: [] } }), expected: [{ urn: serviceUrn, message: "Service 'api-service' can roll out before its migration: add the '<service>-migration-run' command to the service's dependsOn." }] },
   {
     label: "through an intermediate resource",

@@ -62,6 +62,12 @@ const stackCases: StackCase[] = [
     mutate: (fs) => patch(fs, "archiveSse", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: false }] }),
     expected: [{ urn: archiveUrn, message: "Bucket 'archive' is not encrypted with SSE-KMS and a bucket key: add a BucketServerSideEncryptionConfiguration rule with sseAlgorithm 'aws:kms', kmsMasterKeyId and bucketKeyEnabled true." }],
   },
+  {
+    label: "load balancer log bucket",
+    policy: s3SseKms,
+    mutate: (fs) => patch(fs, "loadBalancer", { accessLogs: { bucket: "access-logs-9z8y7x", enabled: true } }),
+    expected: [{ urn: logsUrn, message: "Bucket 'access-logs' receives load balancer logs but is not encrypted with SSE-S3: add a BucketServerSideEncryptionConfiguration rule with sseAlgorithm 'AES256' (ELB cannot write to SSE-KMS buckets)." }],
+  },
   { policy: s3TlsOnly, mutate: (fs) => without(fs, "logsPolicy"), expected: [{ urn: logsUrn, message: "Bucket 'access-logs' accepts plain-HTTP requests: add a BucketPolicy statement that denies s3:* when aws:SecureTransport is false." }] },
 ];
 

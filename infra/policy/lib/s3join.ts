@@ -63,3 +63,24 @@ export function bucketTag(bucket: PolicyResource, key: string): string | undefin
 export function isArchiveBucket(bucket: PolicyResource): boolean {
   return bucketTag(bucket, "purpose") === "release-archive";
 }
+
+/**
+ * Buckets that receive load balancer access logs (`accessLogs.bucket`), by URN and by name.
+ * AWS writes these logs itself: such a bucket supports only SSE-S3, and is a log sink, not a
+ * bucket whose own access needs logging.
+ */
+export function lbLogTargets(resources: PolicyResource[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources.filter((x) => isOneOf(x.type, T.loadBalancer))) {
+    for (const d of r.propertyDependencies?.accessLogs ?? []) out.add(d.urn);
+    const logs = known(() => r.props.accessLogs) as Record<string, unknown> | undefined;
+    const name = known(() => asString(logs?.bucket));
+    if (name && logs?.enabled !== false) out.add(name);
+  }
+  return out;
+}
+
+/** Whether a joined bucket is one of the given targets (by URN, id or name). */
+export function isTarget(bucket: PolicyResource, targets: Set<string>): boolean {
+  return targets.has(bucket.urn) || bucketKeys(bucket).some((k) => targets.has(k));
+}

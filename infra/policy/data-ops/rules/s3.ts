@@ -6,7 +6,7 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { asArray, asRecord, asString } from "../../lib/props";
 import { configOf } from "../../lib/rule";
-import { isArchiveBucket, joinBuckets, type JoinedBucket } from "../../lib/s3join";
+import { isArchiveBucket, isTarget, joinBuckets, lbLogTargets, type JoinedBucket } from "../../lib/s3join";
 
 function eachBucket(joined: JoinedBucket[], report: ReportViolation, check: (b: JoinedBucket) => string | undefined): void {
   for (const b of joined) {
@@ -108,23 +108,23 @@ export const s3Lifecycle: StackValidationPolicy = {
 
 export const s3AccessLogging: StackValidationPolicy = {
   name: "DATA-S3-05-access-logging",
-  description: "Every S3 bucket logs access to a log bucket (log buckets themselves are exempt).",
+  description: "Every S3 bucket logs access to a log bucket (log buckets, including load balancer log buckets, are exempt).",
   severity: "medium",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const joined = joinBuckets(args.resources);
     // A bucket named as some bucket's log target is a log bucket; logging it into itself loops.
-    const targets = new Set(
+    const targets = new Set<string>(
       joined.flatMap(({ bucket, parts }) => [
         ...parts.logging.flatMap((p) => (p.propertyDependencies?.targetBucket ?? []).map((d) => d.urn)),
         ...parts.logging.map((p) => asString(p.props.targetBucket)),
         asString(asRecord(bucket.props.logging).targetBucket),
         ...asArray(bucket.props.loggings).map((l) => asString(asRecord(l).targetBucket)),
-      ]),
+      ].filter((t): t is string => t !== undefined)),
     );
+    for (const t of lbLogTargets(args.resources)) targets.add(t);
     eachBucket(joined, report, ({ bucket, parts }) => {
-      const keys = [bucket.urn, ...["id", "bucket"].map((k) => asString(bucket.props[k]))];
-      if (keys.some((k) => k !== undefined && targets.has(k))) return undefined;
+      if (isTarget(bucket, targets)) return undefined;
       const inline = asString(asRecord(bucket.props.logging).targetBucket) ?? asArray(bucket.props.loggings).map((l) => asString(asRecord(l).targetBucket)).find(Boolean);
       const ok = inline !== undefined || parts.logging.some((p) => asString(p.props.targetBucket) !== undefined);
       return ok ? undefined : `Bucket '${bucket.name}' does not log access: add a BucketLogging with targetBucket set to the access-log bucket.`;

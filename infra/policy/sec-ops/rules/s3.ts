@@ -7,7 +7,7 @@ import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackVa
 import { deniesInsecureTransport, statementsOf } from "../../lib/iam";
 import { asArray, asRecord, asString, type Props } from "../../lib/props";
 import { forTypes } from "../../lib/rule";
-import { joinBuckets, type JoinedBucket } from "../../lib/s3join";
+import { isTarget, joinBuckets, lbLogTargets, type JoinedBucket } from "../../lib/s3join";
 import { T } from "../../lib/types";
 
 const BLOCK_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
@@ -61,19 +61,25 @@ function sseRules(bucket: PolicyResource, parts: PolicyResource[]): Props[] {
 
 export const s3SseKms: StackValidationPolicy = {
   name: "SEC-S3-03-sse-kms-bucket-key",
-  description: "Every S3 bucket encrypts by default with SSE-KMS and an S3 Bucket Key.",
+  description: "Every S3 bucket encrypts by default with SSE-KMS and an S3 Bucket Key (load balancer log buckets: SSE-S3, the only encryption ELB can write).",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Declare aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm 'aws:kms', the stack's KMS key, and bucketKeyEnabled true.",
-  validateStack: (args, report) =>
+  validateStack: (args, report) => {
+    const lbLogs = lbLogTargets(args.resources);
     eachBucket(args.resources, report, ({ bucket, parts }) => {
       const rules = sseRules(bucket, parts.sse);
+      if (isTarget(bucket, lbLogs)) {
+        const sseS3 = rules.some((r) => asRecord(r.applyServerSideEncryptionByDefault).sseAlgorithm === "AES256");
+        return sseS3 ? undefined : `Bucket '${bucket.name}' receives load balancer logs but is not encrypted with SSE-S3: add a BucketServerSideEncryptionConfiguration rule with sseAlgorithm 'AES256' (ELB cannot write to SSE-KMS buckets).`;
+      }
       const ok = rules.some((r) => {
         const byDefault = asRecord(r.applyServerSideEncryptionByDefault);
         return String(byDefault.sseAlgorithm).startsWith("aws:kms") && r.bucketKeyEnabled === true;
       });
       return ok ? undefined : `Bucket '${bucket.name}' is not encrypted with SSE-KMS and a bucket key: add a BucketServerSideEncryptionConfiguration rule with sseAlgorithm 'aws:kms', kmsMasterKeyId and bucketKeyEnabled true.`;
-    }),
+    });
+  },
 };
 
 export const s3TlsOnly: StackValidationPolicy = {
