@@ -8,6 +8,8 @@ import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, ExitCodeError, InputError
 import { registerPolicy } from "./commands/policy";
 import { registerPreview } from "./commands/preview";
 import { registerMigrate } from "./commands/migrate";
+import { registerSignoff } from "./commands/signoff";
+import { registerVerifyDeploy } from "./commands/verify-deploy";
 
 export function buildProgram(): Command {
   const program = new Command("backend-release")
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerPreview(program);
   registerPolicy(program);
   registerMigrate(program);
+  registerSignoff(program);
+  registerVerifyDeploy(program);
   return program;
 }
 

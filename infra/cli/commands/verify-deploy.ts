@@ -1,0 +1,90 @@
+/**
+ * `verify-deploy --stack S --version V [--cluster C] [--format json]`: the pipeline's post-deploy
+ * step. The digest counts as approved only if the release package is intact and signed off
+ * (the same verdict as `signoff verify`); then each ECS service must run exactly that digest.
+ * Exit 1 when it does not (or the release is NO-GO), 2 on bad input.
+ */
+import { ECS } from "@aws-sdk/client-ecs";
+import type { Command } from "commander";
+import { readStackFile } from "../../../config/stack-file";
+import { DEFAULT_ALLOWED_SIGNERS } from "../../signoff/allowed-signers";
+import { readManifest } from "../../signoff/manifest";
+import { checkDeployedDigests, type DigestCheckReport, type EcsReader } from "../../signoff/deployed-digest";
+import { verifySignoffs, type SignoffReport } from "../../signoff/verify";
+import { BlockingError } from "../errors";
+import { parseFormat, printJson } from "../output";
+import { resolvePackage, withInputErrors } from "./signoff";
+
+/** The stack's ECS cluster name (infra/components/ecs-cluster.ts names it so). */
+export const clusterNameOf = (stack: string): string => `backend-release-${stack}`;
+
+export interface VerifyDeployInput {
+  stack: string;
+  version: string;
+  packageDir?: string;
+  allowedSignersPath?: string;
+  cluster?: string;
+  ecs: EcsReader;
+  now?: Date;
+}
+
+export interface VerifyDeployResult {
+  stack: string;
+  version: string;
+  cluster: string;
+  approved: boolean;
+  signoffs: Pick<SignoffReport, "go" | "reasons" | "manifestSha256">;
+  /** Undefined when the release is not approved (ECS is then not asked). */
+  digests?: DigestCheckReport;
+  ok: boolean;
+}
+
+export async function verifyDeploy(input: VerifyDeployInput): Promise<VerifyDeployResult> {
+  const { dir, stack, cfg } = resolvePackage({ version: input.version, stack: input.stack, package: input.packageDir });
+  const report = await verifySignoffs({ packageDir: dir, stack, cfg, version: input.version, allowedSignersPath: input.allowedSignersPath, now: input.now });
+  const cluster = input.cluster ?? clusterNameOf(stack);
+  const base = { stack, version: input.version, cluster, approved: report.go, signoffs: { go: report.go, reasons: report.reasons, manifestSha256: report.manifestSha256 } };
+  if (!report.go) return { ...base, ok: false };
+  // Only a GO reaches here: the manifest read now is the one just verified.
+  const approved = readManifest(dir).manifest.imageDigests;
+  const digests = await checkDeployedDigests(input.ecs, cluster, approved, cfg.services.map((s) => s.name));
+  return { ...base, digests, ok: digests.ok };
+}
+
+function render(r: VerifyDeployResult): string {
+  const lines = [`verify-deploy: stack ${r.stack}, release ${r.version}, cluster ${r.cluster}`];
+  if (!r.approved) {
+    lines.push("release is not approved (NO-GO), so no digest of it counts as approved:");
+    for (const reason of r.signoffs.reasons) lines.push(`  ✗ ${reason}`);
+  }
+  for (const s of r.digests?.services ?? []) {
+    lines.push(`${s.ok ? "✓" : "✗"} ${s.service}: runs ${s.running.join(", ") || "(nothing)"}; approved ${s.approved ?? "(none)"}`);
+    for (const p of s.problems) lines.push(`    ${p}`);
+  }
+  lines.push(r.ok ? "OK: every service runs its approved digest" : "FAILED");
+  return `${lines.join("\n")}\n`;
+}
+
+export function registerVerifyDeploy(program: Command): void {
+  program
+    .command("verify-deploy")
+    .description("After deploy: check that each ECS service runs the image digest approved in the signed release manifest")
+    .requiredOption("--stack <stack>", "deployed stack")
+    .requiredOption("--version <version>", "release version whose package holds the approved digests")
+    .option("--cluster <name>", "ECS cluster (default: backend-release-<stack>)")
+    .option("--region <region>", "AWS region (default: aws:region of Pulumi.<stack>.yaml)")
+    .option("--package <dir>", "package directory (default: backend/outputs/phase-5/<version>/)")
+    .option("--allowed-signers <file>", "allowed signers file", DEFAULT_ALLOWED_SIGNERS)
+    .option("--format <format>", "text or json", "text")
+    .action(async (opts: { stack: string; version: string; cluster?: string; region?: string; package?: string; allowedSigners: string; format?: string }) => {
+      const format = parseFormat(opts.format, ["text", "json"] as const, "text");
+      const result = await withInputErrors(async () => {
+        const region = opts.region ?? readStackFile(opts.stack).config["aws:region"];
+        const ecs = new ECS(region ? { region } : {});
+        return verifyDeploy({ stack: opts.stack, version: opts.version, packageDir: opts.package, allowedSignersPath: opts.allowedSigners, cluster: opts.cluster, ecs });
+      });
+      if (format === "json") printJson(result);
+      else process.stdout.write(render(result));
+      if (!result.ok) throw new BlockingError(result.approved ? `a service does not run its approved digest (release ${opts.version})` : `release ${opts.version} is not approved (NO-GO)`);
+    });
+}

@@ -1,0 +1,209 @@
+/**
+ * The immutable release archive: a SecureBucket with object lock (GOVERNANCE in staging,
+ * COMPLIANCE in prod, retention from config) and lifecycle to Glacier, plus the release package
+ * uploaded under `releases/<service>/<version>/` — manifest and approvals included — so that
+ * `pulumi up` archives the release it deploys.
+ *
+ * The package comes from `backend/outputs/phase-5/<version>/` (or RELEASE_PACKAGE_DIR). It is
+ * checked against its manifest before anything is declared: a package that does not match what
+ * was signed is never archived. Without a package (a plain preview) only the bucket is declared.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { extname, join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { MANIFEST_FILE, releasePackageDir, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type ReleaseManifest } from "../signoff/manifest";
+import type { StackContext } from "../context";
+import { SecureBucket } from "./secure-bucket";
+
+/** Points the stack at a package elsewhere (CI workspaces, test fixtures). */
+export const RELEASE_PACKAGE_ENV = "RELEASE_PACKAGE_DIR";
+
+export class ReleaseArchiveError extends Error {
+  override readonly name = "ReleaseArchiveError";
+}
+
+export interface ArchiveObjectPlan {
+  /** Pulumi resource name. */
+  name: string;
+  key: string;
+  /** Absolute path of the file to upload. */
+  source: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export interface ArchivePlan {
+  dir: string;
+  manifest: ReleaseManifest;
+  /** Per service: `releases/<service>/<version>/`. */
+  prefixes: Record<string, string>;
+  objects: ArchiveObjectPlan[];
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".json": "application/json",
+  ".sarif": "application/sarif+json",
+  ".md": "text/markdown; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".sig": "text/plain; charset=utf-8",
+  ".sha256": "text/plain; charset=utf-8",
+  ".yaml": "application/yaml",
+  ".yml": "application/yaml",
+  ".html": "text/html; charset=utf-8",
+  ".xml": "application/xml",
+  ".sql": "application/sql",
+  ".gz": "application/gzip",
+  ".tgz": "application/gzip",
+  ".tar": "application/x-tar",
+};
+
+export function contentTypeOf(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
+}
+
+/** Where this stack's package is, or why there is none to archive. */
+export function findReleasePackage(ctx: Pick<StackContext, "version">): { dir?: string; note: string } {
+  const fromEnv = process.env[RELEASE_PACKAGE_ENV];
+  const dir = fromEnv || releasePackageDir(ctx.version);
+  if (existsSync(join(dir, MANIFEST_FILE))) return { dir, note: `archiving the release package ${dir}` };
+  // An explicit pointer at nothing is a mistake, not "no release yet".
+  if (fromEnv) throw new ReleaseArchiveError(`${RELEASE_PACKAGE_ENV}=${fromEnv} has no ${MANIFEST_FILE}`);
+  return { note: `no release package at ${dir} for version ${ctx.version}: declaring the archive bucket only (build it with \`npm run release -- --stack <stack> --version ${ctx.version}\`, or set ${RELEASE_PACKAGE_ENV})` };
+}
+
+/**
+ * What to upload for the package in `dir`: every file (manifest and approvals included) under
+ * each service's prefix, with the release identity as metadata and tags. Throws when the
+ * package is not the one this stack deploys.
+ */
+export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">, dir: string, name = "release-archive"): ArchivePlan {
+  const check = verifyPackageFiles(dir);
+  if (!check.ok || !check.manifest) throw new ReleaseArchiveError(`release package ${dir} does not match its manifest; refusing to archive it:\n  ${check.problems.map((p) => p.message).join("\n  ")}`);
+  const { manifest, sha256: manifestSha256 } = check.manifest;
+  if (manifest.version !== ctx.version) throw new ReleaseArchiveError(`release package ${dir} is version ${manifest.version}, but the stack deploys ${ctx.version}`);
+  if (manifest.stack !== ctx.stack) throw new ReleaseArchiveError(`release package ${dir} is for stack ${manifest.stack}, not ${ctx.stack}`);
+  const services = ctx.cfg.services.map((s) => s.name);
+  for (const svc of services) {
+    const approved = manifest.imageDigests[svc];
+    if (!approved) throw new ReleaseArchiveError(`release package ${dir} has no image digest for service ${svc}`);
+    const deployed = ctx.cfg.images.source === "promote" ? ctx.cfg.images.digests[svc] : undefined;
+    if (deployed && deployed !== approved) throw new ReleaseArchiveError(`release package ${dir} approves ${svc}@${approved}, but the stack deploys ${deployed}`);
+  }
+  const { files, special } = walkPackage(dir);
+  if (special.length > 0) throw new ReleaseArchiveError(`release package ${dir} contains non-regular files: ${special.join(", ")}`);
+  const allDigests = Object.entries(manifest.imageDigests).map(([s, d]) => `${s}=${d}`).join(";");
+  const prefixes: Record<string, string> = {};
+  const objects: ArchiveObjectPlan[] = [];
+  for (const svc of services) {
+    const prefix = `releases/${svc}/${manifest.version}/`;
+    prefixes[svc] = prefix;
+    const digest = manifest.imageDigests[svc] ?? "";
+    for (const path of files) {
+      const source = toAbsolute(dir, path);
+      const sha256 = sha256Of(readFileSync(source));
+      objects.push({
+        name: `${name}-${svc}-${path}`,
+        key: `${prefix}${path}`,
+        source,
+        contentType: contentTypeOf(path),
+        // S3 user metadata keys must be lowercase; the whole set stays far below S3's 2 KB.
+        metadata: { version: manifest.version, "git-sha": manifest.gitSha, stack: ctx.stack, service: svc, "image-digest": digest, "image-digests": allDigests, sha256, "manifest-sha256": manifestSha256 },
+        // S3 allows 10 tags per object; cost tags are bucket-level in S3, so objects carry identity instead.
+        tags: {
+          environment: ctx.cfg.environment,
+          purpose: "release-archive",
+          owner: ctx.cfg.tags.owner,
+          "data-classification": ctx.cfg.tags.dataClassification,
+          service: svc,
+          "release-version": manifest.version,
+          "git-sha": manifest.gitSha,
+          "image-digest": digest,
+          sha256,
+        },
+      });
+    }
+  }
+  return { dir, manifest, prefixes, objects };
+}
+
+export interface ReleaseArchiveArgs {
+  ctx: StackContext;
+  /** The `artifacts` KMS key. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Server access logs go to the stack's access-log bucket. */
+  accessLogBucket: pulumi.Input<string>;
+}
+
+export class ReleaseArchive extends pulumi.ComponentResource {
+  readonly bucket: SecureBucket;
+  readonly bucketName: pulumi.Output<string>;
+  /** Per service: the key prefix of this release; empty without a package. */
+  readonly prefixes: Record<string, string>;
+  readonly objects: aws.s3.BucketObjectv2[] = [];
+
+  constructor(name: string, args: ReleaseArchiveArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("backend-release:storage:ReleaseArchive", name, {}, opts);
+    const { ctx } = args;
+    const a = ctx.cfg.archive;
+    this.bucket = new SecureBucket(
+      `${name}-bucket`,
+      {
+        ctx,
+        bucketName: `backend-release-${ctx.stack}-release-archive-${ctx.region}`,
+        purpose: "release-archive",
+        kmsKeyArn: args.kmsKeyArn,
+        accessLogBucket: args.accessLogBucket,
+        objectLock: { mode: a.objectLockMode, days: a.retentionDays },
+        lifecycleRules: [
+          {
+            id: "releases-to-glacier",
+            status: "Enabled",
+            filter: { prefix: "releases/" },
+            transitions: [{ days: a.transitionToGlacierDays, storageClass: "GLACIER" }],
+            noncurrentVersionTransitions: [{ noncurrentDays: a.transitionToGlacierDays, storageClass: "GLACIER" }],
+            // Object lock keeps a version until its retention ends, whatever this says.
+            noncurrentVersionExpiration: { noncurrentDays: a.noncurrentVersionExpirationDays },
+          },
+          { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+        ],
+        opts: ctx.stateful,
+      },
+      { parent: this },
+    );
+    this.bucketName = this.bucket.name;
+
+    const found = findReleasePackage(ctx);
+    const plan = found.dir ? planArchive(ctx, found.dir, name) : undefined;
+    pulumi.log.info(found.note, this);
+    this.prefixes = plan?.prefixes ?? {};
+    for (const o of plan?.objects ?? []) {
+      this.objects.push(
+        new aws.s3.BucketObjectv2(
+          o.name,
+          {
+            bucket: this.bucket.name,
+            key: o.key,
+            source: new pulumi.asset.FileAsset(o.source),
+            contentType: o.contentType,
+            metadata: o.metadata,
+            tags: o.tags,
+            serverSideEncryption: "aws:kms",
+            kmsKeyId: args.kmsKeyArn,
+            bucketKeyEnabled: true,
+            // S3 refuses a PUT into a lock-enabled bucket without Content-MD5 or a checksum; SHA-256 is also kept for audits.
+            checksumAlgorithm: "SHA256",
+            forceDestroy: false,
+            // No per-object lock date: S3 stamps each version with the bucket's default retention at
+            // write time; a date computed here would change every preview and every `up`.
+          },
+          // The lock and encryption exist before the first object; a later release's `up` drops the
+          // previous release from state without deleting it (retainOnDelete): the archive only grows.
+          { parent: this, dependsOn: this.bucket.ready, retainOnDelete: true },
+        ),
+      );
+    }
+    this.registerOutputs({ bucketName: this.bucketName, prefixes: this.prefixes, objects: this.objects.length });
+  }
+}
