@@ -9,7 +9,7 @@ import type { ContainerSecret } from "./runtime-secrets";
 /** The runner inside the image (see backend/Dockerfile); `up` applies pending migrations. */
 export const MIGRATION_COMMAND = ["node", "dist/migrate/cli.js", "up"];
 /** The unprivileged user the image defines; ECS enforces it even if the image changes. */
-export const CONTAINER_USER = "10001:10001";
+export const CONTAINER_USER = "1000:1000";
 
 export interface ContainerDefinitionArgs {
   svc: ServiceConfig;

@@ -44,15 +44,25 @@ interface SquawkFinding {
   rule_name: string;
 }
 
+/**
+ * squawk's native binary. We depend on the platform package directly (optional, linux-x64): the
+ * `squawk-cli` wrapper lists every platform as optional, and the registry this project installs
+ * from serves only linux-x64, so a lockfile with the wrapper cannot pass `npm ci`.
+ */
 function squawkBin(): string {
-  return require.resolve("squawk-cli/js/bin/squawk", { paths: [process.cwd(), __dirname] });
+  const pkg = `@squawk-cli/${process.platform}-${process.arch}`;
+  try {
+    return require.resolve(`${pkg}/bin/squawk`, { paths: [process.cwd(), __dirname] });
+  } catch {
+    throw new Error(`squawk is not installed for ${process.platform}-${process.arch}: add ${pkg} (same version as @squawk-cli/linux-x64 in package.json) to optionalDependencies`);
+  }
 }
 
 async function squawk(files: string[], inTransaction: boolean): Promise<SquawkFinding[]> {
   if (files.length === 0) return [];
-  const args = [squawkBin(), "--reporter", "json", `--pg-version=${PG_VERSION}`, `--exclude=${EXCLUDED_RULES.join(",")}`, ...(inTransaction ? ["--assume-in-transaction"] : []), ...files];
+  const args = ["--reporter", "json", `--pg-version=${PG_VERSION}`, `--exclude=${EXCLUDED_RULES.join(",")}`, ...(inTransaction ? ["--assume-in-transaction"] : []), ...files];
   try {
-    const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 2 ** 20 });
+    const { stdout } = await run(squawkBin(), args, { maxBuffer: 16 * 2 ** 20 });
     return stdout.trim() ? (JSON.parse(stdout) as SquawkFinding[]) : [];
   } catch (err) {
     const stdout = (err as { stdout?: string }).stdout ?? "";
