@@ -9,10 +9,11 @@
  * was signed is never archived. Without a package (a plain preview) only the bucket is declared.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { extname, join } from "node:path";
+import { extname, isAbsolute, join, relative, sep } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MANIFEST_FILE, releasePackageDir, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type ReleaseManifest } from "../signoff/manifest";
+import { REPO_ROOT } from "../../config/stack-file";
 import type { StackContext } from "../context";
 import { SecureBucket } from "./secure-bucket";
 
@@ -128,6 +129,15 @@ export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">
   return { dir, manifest, prefixes, objects };
 }
 
+/**
+ * Pulumi runs the program in the project directory (the repository root), so a package inside
+ * the repository is referenced relative to it: the recorded graph is then the same on every machine.
+ */
+function assetPath(abs: string): string {
+  const rel = relative(REPO_ROOT, abs);
+  return rel.startsWith("..") || isAbsolute(rel) ? abs : rel.split(sep).join("/");
+}
+
 export interface ReleaseArchiveArgs {
   ctx: StackContext;
   /** The `artifacts` KMS key. */
@@ -176,7 +186,10 @@ export class ReleaseArchive extends pulumi.ComponentResource {
 
     const found = findReleasePackage(ctx);
     const plan = found.dir ? planArchive(ctx, found.dir, name) : undefined;
-    pulumi.log.info(found.note, this);
+    // Without an engine (the offline preview) Pulumi prints logs to stdout, which would corrupt
+    // `preview --format json`; there the note goes to stderr.
+    if (pulumi.runtime.hasEngine()) void pulumi.log.info(found.note, this);
+    else process.stderr.write(`info: ${found.note}\n`);
     this.prefixes = plan?.prefixes ?? {};
     for (const o of plan?.objects ?? []) {
       this.objects.push(
@@ -185,7 +198,7 @@ export class ReleaseArchive extends pulumi.ComponentResource {
           {
             bucket: this.bucket.name,
             key: o.key,
-            source: new pulumi.asset.FileAsset(o.source),
+            source: new pulumi.asset.FileAsset(assetPath(o.source)),
             contentType: o.contentType,
             metadata: o.metadata,
             tags: o.tags,
