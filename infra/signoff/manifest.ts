@@ -57,9 +57,15 @@ export function sha256Of(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Whether a package path is one the manifest covers (everything but itself and the approvals). */
+/**
+ * The release command's run status (verdict, sign-off status, timings): rewritten by every run
+ * and every verification, so it cannot be part of what approvers sign.
+ */
+export const STATUS_DIR = "status";
+
+/** Whether a package path is one the manifest covers (everything but itself, the approvals and the status). */
 export function coveredByManifest(path: string): boolean {
-  return path !== MANIFEST_FILE && path !== APPROVALS_DIR && !path.startsWith(`${APPROVALS_DIR}/`);
+  return path !== MANIFEST_FILE && ![APPROVALS_DIR, STATUS_DIR].some((d) => path === d || path.startsWith(`${d}/`));
 }
 
 /**

@@ -24,6 +24,7 @@ export type RejectionCode =
   | "not-yet-valid"
   | "expired"
   | "manifest-mismatch"
+  | "refused-by-ssh-keygen"
   | "duplicate";
 
 export interface SignatureCheck {
@@ -142,7 +143,10 @@ export async function verifySignoffs(input: VerifySignoffsInput): Promise<Signof
       const who = { role: e.role, principal: e.principal, fingerprint: e.fingerprint };
       const verdict = await verifyData({ allowedSigners: allowedSignersPath, principal: e.principal, signature: e.signature, data: manifest.bytes, at: now });
       if (!verdict.ok) {
-        signatures.push({ file, ...who, valid: false, code: "manifest-mismatch", reason: `signature does not verify over this manifest.json (it signs other content): ssh-keygen: ${verdict.message}` });
+        // Our checks passed, so a cryptographic failure means the signed bytes differ; anything else is ssh-keygen's own reason.
+        const mismatch = /incorrect signature/i.test(verdict.message);
+        const reason = mismatch ? `signature does not verify over this manifest.json (it signs other content): ssh-keygen: ${verdict.message}` : `ssh-keygen refused it: ${verdict.message}`;
+        signatures.push({ file, ...who, valid: false, code: mismatch ? "manifest-mismatch" : "refused-by-ssh-keygen", reason });
         continue;
       }
       // One person counts once per role, whether they sign again under another principal or the same key.
