@@ -18,7 +18,6 @@ import { NetworkSecurity } from "./components/network-security";
 import { RuntimeSecrets } from "./components/runtime-secrets";
 import { ServiceImages } from "./components/service-images";
 import { ReleaseArchive } from "./components/release-archive";
-import { ReleaseArchive } from "./components/release-archive";
 
 export async function declareStack(): Promise<Record<string, unknown>> {
   const { stack, cfg, runtimeSecrets } = loadConfig();
@@ -28,7 +27,6 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const keys = new EncryptionKeys("keys", { ctx });
   const network = new NetworkSecurity("network", { ctx, servicePorts: cfg.services.map((s) => s.port) });
   const accessLogs = new AccessLogs("access-logs", { ctx });
-  const archive = new ReleaseArchive("release-archive", { ctx, kmsKeyArn: keys.artifacts.arn, accessLogBucket: accessLogs.bucket.name });
   const archive = new ReleaseArchive("release-archive", { ctx, kmsKeyArn: keys.artifacts.arn, accessLogBucket: accessLogs.bucket.name });
   const images = new ServiceImages("images", { ctx, kmsKeyArn: keys.artifacts.arn });
   const secrets = new RuntimeSecrets("secrets", { ctx, kmsKeyArn: keys.data.arn, values: runtimeSecrets });
@@ -98,7 +96,6 @@ export async function declareStack(): Promise<Record<string, unknown>> {
     imageRefs: images.imageRefs,
     imageDigests: images.digests,
     databaseEndpoint: database.instance.endpoint,
-    releaseArchive: { bucket: archive.bucketName, prefixes: archive.prefixes, objects: archive.objects.length },
     releaseArchive: { bucket: archive.bucketName, prefixes: archive.prefixes, objects: archive.objects.length },
     migrationTaskArns,
     dashboards,
