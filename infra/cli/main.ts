@@ -7,6 +7,8 @@ import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, ExitCodeError, InputError
 // commands
 import { registerPolicy } from "./commands/policy";
 import { registerPreview } from "./commands/preview";
+import { registerOncall } from "./commands/oncall";
+import { registerDocs } from "./commands/docs";
 import { registerMigrate } from "./commands/migrate";
 import { registerSignoff } from "./commands/signoff";
 import { registerVerifyDeploy } from "./commands/verify-deploy";
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPreview(program);
+  registerOncall(program);
+  registerDocs(program);
   registerPolicy(program);
   registerMigrate(program);
   registerSignoff(program);

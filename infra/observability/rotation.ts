@@ -4,7 +4,7 @@
  */
 import type { StackConfig } from "../../config/schema";
 import { oncallPlan } from "./oncall-plan";
-import { finalShifts } from "./schedule";
+import { finalShifts, layerTurns, type Shift } from "./schedule";
 import { isoWithOffset } from "./time-zone";
 
 export interface RotationWeek {
@@ -28,13 +28,18 @@ export function oncallRotation(cfg: StackConfig, weeks: number, from: number = D
   const plan = oncallPlan(cfg);
   const to = from + weeks * 7 * 86_400_000;
   const byKey = Object.fromEntries(plan.schedules.map((s) => [s.key, finalShifts(s, from, to)]));
-  const primary = byKey.primary ?? [];
-  const secondary = byKey.secondary ?? [];
   const tz = plan.timeZone;
-  const weeksOut: RotationWeek[] = primary.map((p) => {
-    const s = secondary.find((x) => x.start <= p.start && x.end > p.start);
-    return { start: isoWithOffset(p.start, tz), end: isoWithOffset(p.end, tz), primary: p.user, secondary: s?.user ?? "(nobody)" };
-  });
+  // Periods run from handoff to handoff of the primary rotation (a person on call two weeks in a row still hands off).
+  const primarySchedule = plan.schedules.find((s) => s.key === "primary");
+  const boundaries = new Set<number>([from, to]);
+  for (const layer of primarySchedule?.layers ?? []) for (const t of layerTurns(primarySchedule!, layer, from, to)) boundaries.add(t.start).add(t.end);
+  const points = [...boundaries].sort((a, b) => a - b);
+  const onCallAt = (shifts: Shift[] | undefined, t: number) => shifts?.find((x) => x.start <= t && x.end > t)?.user ?? "(nobody)";
+  const weeksOut: RotationWeek[] = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const start = points[i]!;
+    weeksOut.push({ start: isoWithOffset(start, tz), end: isoWithOffset(points[i + 1]!, tz), primary: onCallAt(byKey.primary, start), secondary: onCallAt(byKey.secondary, start) });
+  }
   let elapsed = 0;
   const escalation = plan.escalation.levels.map((level, i) => {
     const entry = { level: i + 1, afterMinutes: elapsed, target: level.targets.map((t) => (t.type === "schedule" ? `${t.schedule} on-call` : t.email)).join(", ") };
