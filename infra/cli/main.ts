@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, ExitCodeError, InputError } from "./errors";
 // commands
+import { registerRelease } from "./commands/release";
 import { registerPolicy } from "./commands/policy";
 import { registerPreview } from "./commands/preview";
 import { registerOncall } from "./commands/oncall";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerPreview(program);
   registerOncall(program);
   registerDocs(program);
+  registerRelease(program);
   registerPolicy(program);
   registerMigrate(program);
   registerSignoff(program);

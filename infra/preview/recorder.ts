@@ -5,7 +5,9 @@
  * policies (protect, retainOnDelete, parent, dependencies, provider, source position) travel in
  * the RegisterResourceRequest, so we read them there before handing the call to the mock.
  */
+import { pathToFileURL } from "node:url";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { REPO_ROOT } from "../../config/stack-file";
 import type { DeploymentResource } from "./deployment";
 import { SECRET_SIG, SIG_KEY } from "./deployment";
 
@@ -36,6 +38,13 @@ interface RegisterResponse {
 }
 
 type Callback = (err: unknown, response: unknown) => void;
+
+const ROOT_URI = pathToFileURL(REPO_ROOT).href;
+
+/** The engine records positions inside the project as `project://<relative path>`; so do we. */
+function projectUri(uri: string): string {
+  return uri.startsWith(`${ROOT_URI}/`) ? `project://${uri.slice(ROOT_URI.length + 1)}` : uri;
+}
 
 /** Secrets are kept as markers with no plaintext, the way `pulumi stack export` hides them. */
 export function redactSecrets(value: unknown): unknown {
@@ -89,7 +98,7 @@ export class RecordingMonitor extends MockMonitor {
           if (replaceOn.length > 0) record.replaceOnChanges = replaceOn;
           const extraSecrets = req.getAdditionalsecretoutputsList?.() ?? [];
           if (extraSecrets.length > 0) record.additionalSecretOutputs = extraSecrets;
-          if (pos && pos.getUri()) record.sourcePosition = `${pos.getUri()}#${pos.getLine()},${pos.getColumn()}`;
+          if (pos && pos.getUri()) record.sourcePosition = `${projectUri(pos.getUri())}#${pos.getLine()},${pos.getColumn()}`;
           this.records.set(urn, record);
         }
         callback(err, response);

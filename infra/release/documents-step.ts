@@ -1,0 +1,198 @@
+/**
+ * Step 5 — documents: release notes (conventional commits since the previous version's tag, the
+ * API changes, known limitations), rollback strategy, on-call rotation, monitors and thresholds,
+ * environment configuration requirements, the runbooks and their index, the CI/CD stages.
+ * Everything is derived from the commit and the stack config, so a re-run writes the same bytes.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadStackConfig, REPO_ROOT } from "../../config/stack-file";
+import { planMigrations } from "../../backend/src/migrate/plan";
+import { alertTable, renderAlertTableMarkdown } from "../observability/alert-table";
+import { oncallRotation } from "../observability/rotation";
+import { changedFiles, commitsSince, parseConventionalCommit, previousTag, type ConventionalCommit } from "./git";
+import { fail, step, type ReleaseContext, type StepResult } from "./types";
+
+export const KNOWN_LIMITATIONS = join(REPO_ROOT, "docs", "known-limitations.md");
+const ROTATION_WEEKS = 4;
+
+export function renderReleaseNotes(ctx: Pick<ReleaseContext, "version" | "stack" | "commit">): string {
+  const from = previousTag(ctx.version);
+  const commits = commitsSince(from)
+    .map((c) => parseConventionalCommit(c.sha, c.message))
+    .filter((c): c is ConventionalCommit => c !== undefined);
+  const line = (c: ConventionalCommit) => `- ${c.scope ? `**${c.scope}:** ` : ""}${c.subject} (${c.sha.slice(0, 7)})`;
+  const section = (title: string, items: ConventionalCommit[]) => (items.length ? [`## ${title}`, "", ...items.map(line), ""] : []);
+  const api = changedFiles(from, "backend/src").filter((f) => /app\.ts$|orders\.ts$|readiness\.ts$/.test(f));
+  const limitations = existsSync(KNOWN_LIMITATIONS) ? readFileSync(KNOWN_LIMITATIONS, "utf8").replace(/^# .*\n/, "").trim() : "None recorded.";
+  return [
+    `# Release notes — backend ${ctx.version}`,
+    "",
+    `Commit ${ctx.commit.sha}, ${from ? `changes since ${from}` : "first release (all history)"}. Built for stack ${ctx.stack}.`,
+    "",
+    ...section("Breaking changes", commits.filter((c) => c.breaking)),
+    ...section("Features", commits.filter((c) => c.type === "feat")),
+    ...section("Fixes", commits.filter((c) => c.type === "fix")),
+    ...section("Performance", commits.filter((c) => c.type === "perf")),
+    "## API",
+    "",
+    "Endpoints of the orders API in this release: `GET /healthz` (process alive), `GET /readyz` (database reachable, schema at this build's migration), `GET /version`, `POST /orders` (Idempotency-Key header honoured), `GET /orders?customerId&limit&before`, `GET /orders/{id}`, `PATCH /orders/{id}/status`.",
+    "",
+    api.length ? `API source files changed in this release: ${api.map((f) => `\`${f}\``).join(", ")}.` : "No API source file changed in this release.",
+    "",
+    "## Known limitations",
+    "",
+    limitations,
+    "",
+  ].join("\n");
+}
+
+export async function renderRollbackStrategy(ctx: Pick<ReleaseContext, "version" | "stack" | "cfg" | "images">): Promise<string> {
+  const plan = await planMigrations();
+  const migrations = plan.items.map((m) => `| \`${m.name}\` | ${m.kind} | ${m.reversible ? "yes: `migrate down --to <previous>` runs its Down section" : "no: restore the pre-deploy snapshot"} | ${m.transactional ? "transaction" : "outside a transaction (CONCURRENTLY); a failure runs its Down section to clean up"} |`);
+  const services = ctx.images.map((i) => `- ${i.service}: ${i.digest ? `approved digest \`${i.digest}\`` : "digest known after the staging build (stack output imageDigests)"}`);
+  return [
+    `# Rollback strategy — ${ctx.version} (${ctx.stack})`,
+    "",
+    "## Service",
+    "",
+    "1. Automatic: the ECS deployment circuit breaker (enabled, rollback on) returns to the last steady task definition when new tasks fail their ALB health check (`/readyz`); `pulumi up` fails because the service waits for a steady state.",
+    "2. Manual: redeploy the previous release's digest. Set it in the stack config and apply:",
+    "   `pulumi config set --stack prod --path 'images.digests.<service>' sha256:<previous digest>` then `pulumi up --stack prod`.",
+    "   The previous digest is in the previous release package's manifest.json (`imageDigests`) and in the release archive (`releases/<service>/<version>/`).",
+    "3. Verify: `npm run cli -- verify-deploy --stack prod --version <previous version>`.",
+    "",
+    "Images of this release:",
+    "",
+    ...services,
+    "",
+    "## Database",
+    "",
+    "Migrations are expand/contract: the previous image runs against the new schema, so a service rollback never needs a database rollback. Roll the schema back only when a migration itself is at fault, after the service is on the previous image:",
+    "",
+    "| migration | kind | reversible | how it runs |",
+    "|---|---|---|---|",
+    ...migrations,
+    "",
+    `Command (from a machine or one-off task with database access): \`npm run cli -- migrate down --to <name> --database-url <url>\`. RDS keeps ${ctx.cfg.database.backupRetentionDays} days of automated backups for point-in-time restore; take a manual snapshot before applying an irreversible migration.`,
+    "",
+  ].join("\n");
+}
+
+export function renderRotation(ctx: Pick<ReleaseContext, "cfg" | "commit" | "stack">): string {
+  // From the commit time, not the wall clock: the package must be the same on a re-run.
+  const r = oncallRotation(ctx.cfg, ROTATION_WEEKS, ctx.commit.time.getTime());
+  return [
+    `# On-call rotation — ${ctx.stack}`,
+    "",
+    `Team: ${ctx.cfg.oncall.teamName} (lead ${ctx.cfg.oncall.teamLeadEmail}). Time zone ${r.timeZone}; handoff ${r.handoff}. Urgency: ${ctx.cfg.oncall.urgency}${ctx.cfg.oncall.supportHours ? ` (support hours ${ctx.cfg.oncall.supportHours.start}–${ctx.cfg.oncall.supportHours.end}, days ${ctx.cfg.oncall.supportHours.days.join(",")})` : ", 24x7"}.`,
+    "",
+    `## The next ${ROTATION_WEEKS} weeks (from the release commit)`,
+    "",
+    "| from | to | primary | secondary |",
+    "|---|---|---|---|",
+    ...r.weeks.map((w) => `| ${w.start} | ${w.end} | ${w.primary} | ${w.secondary} |`),
+    "",
+    "## Escalation",
+    "",
+    "| level | after | who |",
+    "|---|---|---|",
+    ...r.escalation.map((e) => `| ${e.level} | ${e.afterMinutes} min | ${e.target} |`),
+    "",
+    `The policy repeats ${r.repeats} time(s) when nobody acknowledges. Check coverage any time with \`npm run cli -- oncall coverage --stack ${ctx.stack}\`.`,
+    "",
+  ].join("\n");
+}
+
+export function renderEnvironmentRequirements(ctx: Pick<ReleaseContext, "stack">): string {
+  const envs = ["staging", "prod"].map((s) => ({ s, cfg: loadStackConfig(s) }));
+  const row = (label: string, f: (c: (typeof envs)[number]["cfg"]) => string) => `| ${label} | ${envs.map((e) => f(e.cfg)).join(" | ")} |`;
+  return [
+    `# Environment configuration requirements`,
+    "",
+    "Every key is described in docs/configuration.md (generated from the schema). What each environment needs before `pulumi up`:",
+    "",
+    "| | staging | prod |",
+    "|---|---|---|",
+    row("region", () => "from `aws:region`"),
+    row("image source", (c) => (c.images.source === "promote" ? "promote the staging-validated digest" : "build backend/Dockerfile")),
+    row("tasks (min/desired/max)", (c) => c.services.map((s) => `${s.name}: ${s.minCount}/${s.desiredCount}/${s.maxCount}`).join("; ")),
+    row("database", (c) => `${c.database.instanceClass}, ${c.database.multiAz ? "Multi-AZ" : "single AZ"}, backups ${c.database.backupRetentionDays} d`),
+    row("log retention", (c) => `${c.logs.retentionDays} d (CloudWatch), ${c.logs.datadogRetentionDays} d in Datadog index ${c.logs.datadogIndex}`),
+    row("archive lock", (c) => `${c.archive.objectLockMode}, ${c.archive.retentionDays} d`),
+    row("paging", (c) => `${c.oncall.urgency} urgency`),
+    "",
+    "## Secrets (never committed; set per stack)",
+    "",
+    "- `pulumi config set --secret datadog:apiKey <value>` and `datadog:appKey`",
+    "- `pulumi config set --secret pagerduty:token <value>`",
+    ...envs[0]!.cfg.services.flatMap((s) => s.secrets.map((n) => `- \`pulumi config set --secret --path 'runtimeSecrets.${s.name}.${n}' <value>\``)),
+    "",
+    "The database master password is created and rotated by RDS in Secrets Manager; nobody sets it.",
+    "",
+  ].join("\n");
+}
+
+function headings(file: string): string[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => /^#{1,2} /.test(l))
+    .map((l) => l.replace(/^#+ /, ""));
+}
+
+export function renderRunbookIndex(runbookDir: string): string {
+  const files = existsSync(runbookDir) ? readdirSync(runbookDir).filter((f) => f.endsWith(".md")).sort() : [];
+  return [
+    "# Runbook index",
+    "",
+    "The runbooks ship in this package under `runbooks/`; monitors link to the same sections in the repository.",
+    "",
+    ...files.flatMap((f) => {
+      const [title, ...sections] = headings(join(runbookDir, f));
+      return [`- [${title ?? f}](runbooks/${f})${sections.length ? `: ${sections.slice(0, 12).join(" · ")}${sections.length > 12 ? " · …" : ""}` : ""}`];
+    }),
+    "",
+  ].join("\n");
+}
+
+export async function documentsStep(ctx: ReleaseContext): Promise<StepResult> {
+  const result = step("documents", "Documents: notes, rollback, on-call, monitors, configuration, runbooks, CI/CD");
+  const dir = join(ctx.dir, "docs");
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    result.files.push(`docs/${name}`);
+  };
+  try {
+    write("release-notes.md", renderReleaseNotes(ctx));
+    write("rollback-strategy.md", await renderRollbackStrategy(ctx));
+    write("oncall-rotation.md", renderRotation(ctx));
+    const configs = ["staging", "prod"].map((s) => loadStackConfig(s));
+    write("monitors-and-thresholds.md", `# Monitors and thresholds\n\nGenerated from Pulumi.staging.yaml and Pulumi.prod.yaml through the definitions the Datadog monitors are declared from.\n\n${renderAlertTableMarkdown(alertTable(configs), ["staging", "prod"], "../")}\n`);
+    write("environment-configuration.md", renderEnvironmentRequirements(ctx));
+    const runbooks = join(REPO_ROOT, "runbooks");
+    if (existsSync(runbooks)) {
+      cpSync(runbooks, join(ctx.dir, "runbooks"), { recursive: true });
+      result.files.push("runbooks/");
+    } else fail(result, "runbooks/ is missing");
+    write("runbook-index.md", renderRunbookIndex(runbooks));
+    for (const [src, name] of [
+      [join(REPO_ROOT, "docs", "ci-cd.md"), "ci-cd-stages.md"],
+      [join(REPO_ROOT, "docs", "configuration.md"), "configuration-reference.md"],
+    ] as const) {
+      if (existsSync(src)) write(name, readFileSync(src, "utf8"));
+      else fail(result, `${src.replace(`${REPO_ROOT}/`, "")} is missing`);
+    }
+    const handoff = join(REPO_ROOT, "docs", "handoff");
+    if (existsSync(handoff)) {
+      cpSync(handoff, join(dir, "handoff"), { recursive: true });
+      result.files.push("docs/handoff/");
+    }
+    result.figures = { documents: result.files.length };
+    result.summary = `${result.files.length} documents`;
+  } catch (err) {
+    fail(result, `documents: ${(err as Error).message.split("\n")[0]}`);
+    result.summary = "documents could not be generated";
+  }
+  return result;
+}

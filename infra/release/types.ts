@@ -1,0 +1,65 @@
+/** The release pipeline's shared shapes: what a step gets and what it reports. */
+import type { StackConfig } from "../../config/schema";
+import type { CommitInfo } from "./git";
+
+export type StepStatus = "pass" | "fail" | "skip";
+
+export interface StepResult {
+  id: string;
+  title: string;
+  status: StepStatus;
+  /** A blocking step that did not pass makes the verdict NO-GO. */
+  blocking: boolean;
+  /** One line for the console and the BACK-PH5 log. */
+  summary: string;
+  /** Measured figures (timings, counts) for the log. */
+  figures: Record<string, string | number>;
+  /** Why it failed or was skipped, one reason per line. */
+  reasons: string[];
+  /** Package-relative paths this step wrote. */
+  files: string[];
+}
+
+export interface ImageReference {
+  service: string;
+  repository: string;
+  /** Tag the build pushes (staging) — informational; deployments use the digest. */
+  tag: string;
+  /** `sha256:<64 hex>` when known: prod's promoted digest. Staging's is known after `pulumi up` builds it. */
+  digest: string | null;
+  source: "build" | "promote";
+}
+
+export interface ReleaseContext {
+  stack: string;
+  version: string;
+  cfg: StackConfig;
+  commit: CommitInfo;
+  /** The package being written (a temporary directory until the run completes). */
+  dir: string;
+  /** Where it lands: backend/outputs/phase-5/<version>/. */
+  finalDir: string;
+  images: ImageReference[];
+  /** Results of the steps run so far, in order. */
+  results: StepResult[];
+  progress: (message: string) => void;
+  /** Shared state between steps (e.g. the built artifact, the verify timings). */
+  state: Partial<ReleaseState>;
+}
+
+export interface ReleaseState {
+  distDir: string;
+  artifactSha256: string;
+  verifyTimingsMs: Record<string, { upMs: number; downMs: number | null }>;
+  graphFile: string;
+}
+
+export function step(id: string, title: string, blocking = true): StepResult {
+  return { id, title, status: "pass", blocking, summary: "", figures: {}, reasons: [], files: [] };
+}
+
+export function fail(result: StepResult, ...reasons: string[]): StepResult {
+  result.status = "fail";
+  result.reasons.push(...reasons);
+  return result;
+}
