@@ -27,8 +27,8 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const keys = new EncryptionKeys("keys", { ctx });
   const network = new NetworkSecurity("network", { ctx, servicePorts: cfg.services.map((s) => s.port) });
   const accessLogs = new AccessLogs("access-logs", { ctx });
-  const archive = new ReleaseArchive("release-archive", { ctx, kmsKeyArn: keys.artifacts.arn, accessLogBucket: accessLogs.bucket.name });
   const images = new ServiceImages("images", { ctx, kmsKeyArn: keys.artifacts.arn });
+  const archive = new ReleaseArchive("release-archive", { ctx, kmsKeyArn: keys.artifacts.arn, accessLogBucket: accessLogs.bucket.name, imageDigests: images.digests });
   const secrets = new RuntimeSecrets("secrets", { ctx, kmsKeyArn: keys.data.arn, values: runtimeSecrets });
   const database = new Database("database", { ctx, kmsKeyArn: keys.data.arn, securityGroupId: network.database.id });
   const cluster = new EcsCluster("cluster", { ctx });

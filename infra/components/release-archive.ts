@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { extname, isAbsolute, join, relative, sep } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MANIFEST_FILE, releasePackageDir, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type ReleaseManifest } from "../signoff/manifest";
+import { MANIFEST_FILE, ManifestError, readManifest, releasePackageDir, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type ReleaseManifest } from "../signoff/manifest";
 import { REPO_ROOT } from "../../config/stack-file";
 import type { StackContext } from "../context";
 import { SecureBucket } from "./secure-bucket";
@@ -27,10 +27,14 @@ export class ReleaseArchiveError extends Error {
 export interface ArchiveObjectPlan {
   /** Pulumi resource name. */
   name: string;
+  service: string;
   key: string;
   /** Absolute path of the file to upload. */
   source: string;
   contentType: string;
+  /** The approved digest of the service, when the manifest has it (a staging build's comes from the stack). */
+  imageDigest?: string;
+  /** Release identity; `image-digest` is added by the component (approved, else deployed). */
   metadata: Record<string, string>;
   tags: Record<string, string>;
 }
@@ -64,14 +68,25 @@ export function contentTypeOf(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
 }
 
-/** Where this stack's package is, or why there is none to archive. */
-export function findReleasePackage(ctx: Pick<StackContext, "version">): { dir?: string; note: string } {
+/**
+ * Where this stack's package is, or why there is none to archive. The default location is per
+ * version, not per stack, so a package built for another stack is left alone there; one named
+ * explicitly by RELEASE_PACKAGE_DIR must be this stack's.
+ */
+export function findReleasePackage(ctx: Pick<StackContext, "version" | "stack">): { dir?: string; note: string } {
   const fromEnv = process.env[RELEASE_PACKAGE_ENV];
   const dir = fromEnv || releasePackageDir(ctx.version);
-  if (existsSync(join(dir, MANIFEST_FILE))) return { dir, note: `archiving the release package ${dir}` };
-  // An explicit pointer at nothing is a mistake, not "no release yet".
-  if (fromEnv) throw new ReleaseArchiveError(`${RELEASE_PACKAGE_ENV}=${fromEnv} has no ${MANIFEST_FILE}`);
-  return { note: `no release package at ${dir} for version ${ctx.version}: declaring the archive bucket only (build it with \`npm run release -- --stack <stack> --version ${ctx.version}\`, or set ${RELEASE_PACKAGE_ENV})` };
+  if (!existsSync(join(dir, MANIFEST_FILE))) {
+    // An explicit pointer at nothing is a mistake, not "no release yet".
+    if (fromEnv) throw new ReleaseArchiveError(`${RELEASE_PACKAGE_ENV}=${fromEnv} has no ${MANIFEST_FILE}`);
+    return { note: `no release package at ${dir} for version ${ctx.version}: declaring the archive bucket only (build it with \`npm run release -- --stack ${ctx.stack} --version ${ctx.version}\`, or set ${RELEASE_PACKAGE_ENV})` };
+  }
+  const { stack } = readManifest(dir).manifest;
+  if (stack !== ctx.stack) {
+    if (fromEnv) throw new ReleaseArchiveError(`${RELEASE_PACKAGE_ENV}=${fromEnv} is a release package for stack ${stack}, not ${ctx.stack}`);
+    return { note: `the release package at ${dir} is for stack ${stack}: not archived by stack ${ctx.stack}; declaring the archive bucket only` };
+  }
+  return { dir, note: `archiving the release package ${dir}` };
 }
 
 /**
@@ -87,30 +102,31 @@ export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">
   if (manifest.stack !== ctx.stack) throw new ReleaseArchiveError(`release package ${dir} is for stack ${manifest.stack}, not ${ctx.stack}`);
   const services = ctx.cfg.services.map((s) => s.name);
   for (const svc of services) {
+    // A promoted digest is known now and must be the approved one; a build's is known after the build.
     const approved = manifest.imageDigests[svc];
-    if (!approved) throw new ReleaseArchiveError(`release package ${dir} has no image digest for service ${svc}`);
     const deployed = ctx.cfg.images.source === "promote" ? ctx.cfg.images.digests[svc] : undefined;
-    if (deployed && deployed !== approved) throw new ReleaseArchiveError(`release package ${dir} approves ${svc}@${approved}, but the stack deploys ${deployed}`);
+    if (deployed && deployed !== approved) throw new ReleaseArchiveError(`release package ${dir} approves ${svc}@${approved ?? "(no digest)"}, but the stack deploys ${deployed}`);
   }
   const { files, special } = walkPackage(dir);
   if (special.length > 0) throw new ReleaseArchiveError(`release package ${dir} contains non-regular files: ${special.join(", ")}`);
-  const allDigests = Object.entries(manifest.imageDigests).map(([s, d]) => `${s}=${d}`).join(";");
   const prefixes: Record<string, string> = {};
   const objects: ArchiveObjectPlan[] = [];
   for (const svc of services) {
     const prefix = `releases/${svc}/${manifest.version}/`;
     prefixes[svc] = prefix;
-    const digest = manifest.imageDigests[svc] ?? "";
+    const imageDigest = manifest.imageDigests[svc];
     for (const path of files) {
       const source = toAbsolute(dir, path);
       const sha256 = sha256Of(readFileSync(source));
       objects.push({
         name: `${name}-${svc}-${path}`,
+        service: svc,
         key: `${prefix}${path}`,
         source,
         contentType: contentTypeOf(path),
         // S3 user metadata keys must be lowercase; the whole set stays far below S3's 2 KB.
-        metadata: { version: manifest.version, "git-sha": manifest.gitSha, stack: ctx.stack, service: svc, "image-digest": digest, "image-digests": allDigests, sha256, "manifest-sha256": manifestSha256 },
+        imageDigest,
+        metadata: { version: manifest.version, "git-sha": manifest.gitSha, stack: ctx.stack, service: svc, sha256, "manifest-sha256": manifestSha256 },
         // S3 allows 10 tags per object; cost tags are bucket-level in S3, so objects carry identity instead.
         tags: {
           environment: ctx.cfg.environment,
@@ -120,7 +136,6 @@ export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">
           service: svc,
           "release-version": manifest.version,
           "git-sha": manifest.gitSha,
-          "image-digest": digest,
           sha256,
         },
       });
@@ -138,12 +153,29 @@ function assetPath(abs: string): string {
   return rel.startsWith("..") || isAbsolute(rel) ? abs : rel.split(sep).join("/");
 }
 
+/**
+ * The package to archive, or why none is. A package that is not this stack's release fails an
+ * update (`pulumi up` never archives what was not signed) but only warns in a preview, so a
+ * half-built package in the working copy does not stop everyone's preview.
+ */
+export function resolveArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">, name: string, dryRun: boolean): { plan?: ArchivePlan; note: string; level: "info" | "warn" } {
+  try {
+    const found = findReleasePackage(ctx);
+    return { plan: found.dir ? planArchive(ctx, found.dir, name) : undefined, note: found.note, level: "info" };
+  } catch (err) {
+    if (!dryRun || !(err instanceof ReleaseArchiveError || err instanceof ManifestError)) throw err;
+    return { note: `not archiving: ${err.message}; \`pulumi up\` will fail until the package is fixed`, level: "warn" };
+  }
+}
+
 export interface ReleaseArchiveArgs {
   ctx: StackContext;
   /** The `artifacts` KMS key. */
   kmsKeyArn: pulumi.Input<string>;
   /** Server access logs go to the stack's access-log bucket. */
   accessLogBucket: pulumi.Input<string>;
+  /** Per service: the digest the stack deploys (`sha256:…`), recorded where the manifest has none. */
+  imageDigests: Record<string, pulumi.Input<string>>;
 }
 
 export class ReleaseArchive extends pulumi.ComponentResource {
@@ -184,14 +216,15 @@ export class ReleaseArchive extends pulumi.ComponentResource {
     );
     this.bucketName = this.bucket.name;
 
-    const found = findReleasePackage(ctx);
-    const plan = found.dir ? planArchive(ctx, found.dir, name) : undefined;
+    const { plan, note, level } = resolveArchive(ctx, name, pulumi.runtime.isDryRun());
     // Without an engine (the offline preview) Pulumi prints logs to stdout, which would corrupt
     // `preview --format json`; there the note goes to stderr.
-    if (pulumi.runtime.hasEngine()) void pulumi.log.info(found.note, this);
-    else process.stderr.write(`info: ${found.note}\n`);
+    if (pulumi.runtime.hasEngine()) void (level === "warn" ? pulumi.log.warn(note, this) : pulumi.log.info(note, this));
+    else process.stderr.write(`${level === "warn" ? "warning" : "info"}: ${note}\n`);
     this.prefixes = plan?.prefixes ?? {};
     for (const o of plan?.objects ?? []) {
+      const digest = o.imageDigest ?? args.imageDigests[o.service];
+      const identity: Record<string, pulumi.Input<string>> = digest === undefined ? {} : { "image-digest": digest };
       this.objects.push(
         new aws.s3.BucketObjectv2(
           o.name,
@@ -200,8 +233,8 @@ export class ReleaseArchive extends pulumi.ComponentResource {
             key: o.key,
             source: new pulumi.asset.FileAsset(assetPath(o.source)),
             contentType: o.contentType,
-            metadata: o.metadata,
-            tags: o.tags,
+            metadata: { ...o.metadata, ...identity },
+            tags: { ...o.tags, ...identity },
             serverSideEncryption: "aws:kms",
             kmsKeyId: args.kmsKeyArn,
             bucketKeyEnabled: true,

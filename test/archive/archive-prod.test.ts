@@ -5,9 +5,9 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findReleasePackage, planArchive, RELEASE_PACKAGE_ENV } from "../../infra/components/release-archive";
+import { findReleasePackage, planArchive, RELEASE_PACKAGE_ENV, resolveArchive } from "../../infra/components/release-archive";
 import { urnName, type DeploymentResource } from "../../infra/preview/deployment";
-import { sha256Of } from "../../infra/signoff/manifest";
+import { releasePackageDir, sha256Of } from "../../infra/signoff/manifest";
 import { signManifest } from "../../infra/signoff/sign";
 import { DIGEST, makeKey, makePackage, tempDir } from "../signoff/fixtures";
 import { Graph, recordedGraph } from "../support/graph";
@@ -72,7 +72,7 @@ describe("release archive (prod)", () => {
         serverSideEncryption: "aws:kms",
         bucketKeyEnabled: true,
         checksumAlgorithm: "SHA256",
-        metadata: { version: VERSION, "git-sha": "0123456789abcdef0123456789abcdef01234567", stack: "prod", service: "orders-api", "image-digest": DIGEST, "image-digests": `orders-api=${DIGEST}`, sha256, "manifest-sha256": manifestSha },
+        metadata: { version: VERSION, "git-sha": "0123456789abcdef0123456789abcdef01234567", stack: "prod", service: "orders-api", "image-digest": DIGEST, sha256, "manifest-sha256": manifestSha },
         tags: { purpose: "release-archive", "release-version": VERSION, "git-sha": "0123456789abcdef0123456789abcdef01234567", "image-digest": DIGEST, sha256, "data-classification": "confidential", owner: "orders-backend" },
       });
       expect(Object.keys(o.inputs?.tags as object).length).toBeLessThanOrEqual(10);
@@ -84,6 +84,21 @@ describe("release archive (prod)", () => {
     expect(recorded.outputs.releaseArchive).toMatchObject({ prefixes: { "orders-api": prefix }, objects: 5 });
   });
 
+  it("leaves another stack's package at the shared default location alone", () => {
+    // The default location is per version only; a unique, git-ignored version keeps this hermetic.
+    const version = `0.0.0-other-stack.${process.pid}`;
+    const dir = releasePackageDir(version);
+    delete process.env[RELEASE_PACKAGE_ENV];
+    try {
+      makePackage(dir, { version, stack: "staging" });
+      expect(findReleasePackage({ version, stack: "prod" })).toEqual({ note: `the release package at ${dir} is for stack staging: not archived by stack prod; declaring the archive bucket only` });
+      expect(findReleasePackage({ version, stack: "staging" })).toEqual({ dir, note: `archiving the release package ${dir}` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      process.env[RELEASE_PACKAGE_ENV] = pkgDir;
+    }
+  });
+
   it("refuses a package that is not the one this stack deploys", () => {
     const ctx = { stack: "prod", version: VERSION, cfg: recorded.cfg };
     const other = makePackage(join(root, "other"), { version: VERSION, stack: "prod", imageDigests: { "orders-api": `sha256:${"a".repeat(64)}` } }).dir;
@@ -92,9 +107,20 @@ describe("release archive (prod)", () => {
     expect(() => planArchive({ ...ctx, stack: "staging" }, pkgDir)).toThrow("is for stack prod, not staging");
     writeFileSync(join(other, "README.md"), "changed after signing\n");
     expect(() => planArchive(ctx, other)).toThrow(/does not match its manifest; refusing to archive it:\n {2}README\.md: sha256/);
-    process.env[RELEASE_PACKAGE_ENV] = join(root, "nothing-here");
+    // An update refuses it; a preview declares the bucket only and warns.
+    process.env[RELEASE_PACKAGE_ENV] = other;
     try {
-      expect(() => findReleasePackage({ version: VERSION })).toThrow(`${RELEASE_PACKAGE_ENV}=${join(root, "nothing-here")} has no manifest.json`);
+      expect(() => resolveArchive(ctx, "release-archive", false)).toThrow(/does not match its manifest/);
+      expect(resolveArchive(ctx, "release-archive", true)).toEqual({ level: "warn", note: expect.stringMatching(/^not archiving: release package .* does not match its manifest.*`pulumi up` will fail until the package is fixed$/s) });
+    } finally {
+      process.env[RELEASE_PACKAGE_ENV] = pkgDir;
+    }
+    const staging = makePackage(join(root, "staging"), { version: VERSION, stack: "staging" }).dir;
+    try {
+      process.env[RELEASE_PACKAGE_ENV] = join(root, "nothing-here");
+      expect(() => findReleasePackage({ version: VERSION, stack: "prod" })).toThrow(`${RELEASE_PACKAGE_ENV}=${join(root, "nothing-here")} has no manifest.json`);
+      process.env[RELEASE_PACKAGE_ENV] = staging;
+      expect(() => findReleasePackage({ version: VERSION, stack: "prod" })).toThrow("is a release package for stack staging, not prod");
     } finally {
       process.env[RELEASE_PACKAGE_ENV] = pkgDir;
     }

@@ -30,6 +30,6 @@ describe("release archive (staging, no package yet)", () => {
     const lifecycle = graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "release-archive-bucket-lifecycle");
     expect(lifecycle.inputs?.rules).toMatchObject([{ transitions: [{ days: 30, storageClass: "GLACIER" }], noncurrentVersionExpiration: { noncurrentDays: 90 } }, {}]);
     expect(graph.ofType("aws:s3/bucketObjectv2:BucketObjectv2")).toEqual([]);
-    expect(findReleasePackage({ version: VERSION }).note).toMatch(/^no release package at .*backend\/outputs\/phase-5\/0\.0\.0-no-package for version 0\.0\.0-no-package: declaring the archive bucket only/);
+    expect(findReleasePackage({ version: VERSION, stack: "staging" }).note).toMatch(/^no release package at .*backend\/outputs\/phase-5\/0\.0\.0-no-package for version 0\.0\.0-no-package: declaring the archive bucket only/);
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * Staging's recorded graph with a package as the release command builds it before the image
+ * exists: no approved digest in the manifest, so each object records the digest the stack builds.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RELEASE_PACKAGE_ENV } from "../../infra/components/release-archive";
+import { makePackage, tempDir } from "../signoff/fixtures";
+import { Graph, recordedGraph } from "../support/graph";
+
+const VERSION = "1.4.0-staging.1";
+let root: string;
+let recorded: Awaited<ReturnType<typeof recordedGraph>>;
+
+beforeAll(async () => {
+  root = tempDir("archive-staging-");
+  const dir = makePackage(join(root, VERSION), { version: VERSION, stack: "staging", imageDigests: {} }).dir;
+  process.env.RELEASE_VERSION = VERSION;
+  process.env[RELEASE_PACKAGE_ENV] = dir;
+  recorded = await recordedGraph("staging");
+});
+afterAll(() => {
+  delete process.env.RELEASE_VERSION;
+  delete process.env[RELEASE_PACKAGE_ENV];
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("release archive (staging, package before the build)", () => {
+  it("uploads the package into the GOVERNANCE-locked bucket with the digest the stack builds", () => {
+    const graph = new Graph(recorded.deployment);
+    const built = (recorded.outputs.imageDigests as Record<string, string>)["orders-api"];
+    expect(built).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const objects = graph.ofType("aws:s3/bucketObjectv2:BucketObjectv2");
+    expect(objects).toHaveLength(4);
+    for (const o of objects) {
+      expect(String(o.inputs?.key)).toMatch(new RegExp(`^releases/orders-api/${VERSION.replace(/\./g, "\\.")}/`));
+      expect(o.inputs?.metadata).toMatchObject({ version: VERSION, stack: "staging", "image-digest": built });
+      expect(o.inputs?.tags).toMatchObject({ "image-digest": built, environment: "staging" });
+      expect(o.retainOnDelete).toBe(true);
+    }
+    const lock = graph.one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "release-archive-bucket-object-lock");
+    expect(lock.inputs).toMatchObject({ rule: { defaultRetention: { mode: "GOVERNANCE", days: 30 } } });
+  });
+});
