@@ -19,6 +19,8 @@ import { SecureBucket } from "./secure-bucket";
 
 /** Points the stack at a package elsewhere (CI workspaces, test fixtures). */
 export const RELEASE_PACKAGE_ENV = "RELEASE_PACKAGE_DIR";
+/** RELEASE_PACKAGE_DIR value for "declare the bucket only" (the release command's own preview, before the package exists). */
+export const NO_PACKAGE = "none";
 
 export class ReleaseArchiveError extends Error {
   override readonly name = "ReleaseArchiveError";
@@ -75,6 +77,7 @@ export function contentTypeOf(path: string): string {
  */
 export function findReleasePackage(ctx: Pick<StackContext, "version" | "stack">): { dir?: string; note: string } {
   const fromEnv = process.env[RELEASE_PACKAGE_ENV];
+  if (fromEnv === NO_PACKAGE) return { note: `${RELEASE_PACKAGE_ENV}=${NO_PACKAGE}: declaring the archive bucket only` };
   const dir = fromEnv || releasePackageDir(ctx.version);
   if (!existsSync(join(dir, MANIFEST_FILE))) {
     // An explicit pointer at nothing is a mistake, not "no release yet".

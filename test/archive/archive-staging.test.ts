@@ -3,7 +3,7 @@
  * alone, unprotected (staging data is disposable), and no objects.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findReleasePackage, RELEASE_PACKAGE_ENV } from "../../infra/components/release-archive";
+import { findReleasePackage, NO_PACKAGE, RELEASE_PACKAGE_ENV } from "../../infra/components/release-archive";
 import { Graph, recordedGraph } from "../support/graph";
 
 // A version no package exists for, so a package built in the working copy cannot leak in.
@@ -30,6 +30,9 @@ describe("release archive (staging, no package yet)", () => {
     const lifecycle = graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "release-archive-bucket-lifecycle");
     expect(lifecycle.inputs?.rules).toMatchObject([{ transitions: [{ days: 30, storageClass: "GLACIER" }], noncurrentVersionExpiration: { noncurrentDays: 90 } }, {}]);
     expect(graph.ofType("aws:s3/bucketObjectv2:BucketObjectv2")).toEqual([]);
+    process.env[RELEASE_PACKAGE_ENV] = NO_PACKAGE;
+    expect(findReleasePackage({ version: "1.4.0", stack: "staging" })).toEqual({ note: "RELEASE_PACKAGE_DIR=none: declaring the archive bucket only" });
+    delete process.env[RELEASE_PACKAGE_ENV];
     expect(findReleasePackage({ version: VERSION, stack: "staging" }).note).toMatch(/^no release package at .*backend\/outputs\/phase-5\/0\.0\.0-no-package for version 0\.0\.0-no-package: declaring the archive bucket only/);
   });
 });

@@ -172,6 +172,8 @@ describe("sign-offs", () => {
     appendFileSync(join(dir, "reports", "policy.json"), " ");
     unlinkSync(join(dir, "README.md"));
     writeFileSync(join(dir, "smuggled.sh"), "echo hi\n");
+    mkdirSync(join(dir, "status"));
+    writeFileSync(join(dir, "status", "status.md"), "# NO-GO\n"); // regenerated per run, deliberately unsigned
     const report = await verify(dir);
     expect(report.go).toBe(false);
     expect(report.roles.every((r) => r.satisfied)).toBe(true); // the signatures are fine; the package is not
