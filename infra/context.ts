@@ -28,9 +28,9 @@ export function releaseVersion(): string {
   return pkg.version;
 }
 
-/** The commit being deployed: CI's GITHUB_SHA, else the checkout's HEAD. */
+/** The commit being deployed: RELEASE_GIT_SHA (the release command), CI's GITHUB_SHA, else HEAD. */
 export function gitSha(): string {
-  if (process.env.GITHUB_SHA && /^[0-9a-f]{40}$/.test(process.env.GITHUB_SHA)) return process.env.GITHUB_SHA;
+  for (const v of [process.env.RELEASE_GIT_SHA, process.env.GITHUB_SHA]) if (v && /^[0-9a-f]{40}$/.test(v)) return v;
   try {
     return execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {

@@ -104,7 +104,7 @@ export function renderRotation(ctx: Pick<ReleaseContext, "cfg" | "commit" | "sta
   ].join("\n");
 }
 
-export function renderEnvironmentRequirements(ctx: Pick<ReleaseContext, "stack">): string {
+export function renderEnvironmentRequirements(): string {
   const envs = ["staging", "prod"].map((s) => ({ s, cfg: loadStackConfig(s) }));
   const row = (label: string, f: (c: (typeof envs)[number]["cfg"]) => string) => `| ${label} | ${envs.map((e) => f(e.cfg)).join(" | ")} |`;
   return [
@@ -169,7 +169,7 @@ export async function documentsStep(ctx: ReleaseContext): Promise<StepResult> {
     write("oncall-rotation.md", renderRotation(ctx));
     const configs = ["staging", "prod"].map((s) => loadStackConfig(s));
     write("monitors-and-thresholds.md", `# Monitors and thresholds\n\nGenerated from Pulumi.staging.yaml and Pulumi.prod.yaml through the definitions the Datadog monitors are declared from.\n\n${renderAlertTableMarkdown(alertTable(configs), ["staging", "prod"], "../")}\n`);
-    write("environment-configuration.md", renderEnvironmentRequirements(ctx));
+    write("environment-configuration.md", renderEnvironmentRequirements());
     const runbooks = join(REPO_ROOT, "runbooks");
     if (existsSync(runbooks)) {
       cpSync(runbooks, join(ctx.dir, "runbooks"), { recursive: true });

@@ -57,13 +57,13 @@ export async function migrationsStep(ctx: ReleaseContext): Promise<StepResult> {
   let verify: VerifyReport | undefined;
   try {
     ctx.progress("linting migrations (squawk)");
-    lint = await lintMigrations();
+    lint = await lintMigrations(ctx.bundlePaths);
     if (!lint.ok) fail(result, ...lint.violations.map((v) => `lint: ${v.file} (${v.section}): ${v.rule}: ${v.message}`));
     ctx.progress("verifying migrations on an embedded PostgreSQL");
-    verify = await verifyMigrations({ onProgress: ctx.progress });
+    verify = await verifyMigrations({ onProgress: ctx.progress, ...(ctx.bundlePaths ? { paths: ctx.bundlePaths } : {}) });
     if (!verify.ok) fail(result, ...verify.problems.map((p) => `verify: ${p}`));
     ctx.state.verifyTimingsMs = Object.fromEntries(verify.timings.map((t) => [t.name, { upMs: t.upMs, downMs: t.downMs }]));
-    const plan = await planMigrations();
+    const plan = await planMigrations(ctx.bundlePaths ? { paths: ctx.bundlePaths } : {});
     const dir = join(ctx.dir, "migrations");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "migration-plan.md"), renderMigrationPlan(plan, verify, ctx));

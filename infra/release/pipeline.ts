@@ -8,8 +8,10 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Listr } from "listr2";
+import type { BundlePaths } from "../../backend/src/migrate/paths";
+import { namespaceValues, parseStackConfig } from "../../config/load";
 import type { StackConfig } from "../../config/schema";
-import { loadStackConfig, readStackFile, REPO_ROOT } from "../../config/stack-file";
+import { readStackFile, REPO_ROOT } from "../../config/stack-file";
 import { APPROVALS_DIR, buildManifest, PACKAGE_ROOT, writeManifest } from "../signoff/manifest";
 import { verifySignoffs, type SignoffReport } from "../signoff/verify";
 import { artifactsStep } from "./artifacts-step";
@@ -45,6 +47,9 @@ export interface ReleaseOptions {
   commit?: CommitInfo;
   cfg?: StackConfig;
   allowedSignersPath?: string;
+  bundlePaths?: BundlePaths;
+  /** Use this stack config file instead of Pulumi.<stack>.yaml (as `pulumi --config-file`). */
+  configFile?: string;
 }
 
 export interface ReleaseOutcome {
@@ -104,7 +109,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
   if (existsSync(finalDir) && !opts.force) {
     throw new ReleaseRefusedError(`${finalDir} already exists; re-run with --force to rebuild it (collected approvals/ are kept)`);
   }
-  const cfg = opts.cfg ?? loadStackConfig(opts.stack);
+  const stackFile = readStackFile(opts.stack, REPO_ROOT, opts.configFile);
+  const cfg = opts.cfg ?? parseStackConfig(namespaceValues(stackFile.config), opts.stack);
   const commit = opts.commit ?? headCommit();
   mkdirSync(root, { recursive: true });
   removeStalePartials(root);
@@ -112,7 +118,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
-  const region = readRegion(opts.stack);
+  const region = stackFile.config["aws:region"] ?? "us-east-1";
   const ctx: ReleaseContext = {
     stack: opts.stack,
     version: opts.version,
@@ -124,6 +130,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
     results: [],
     progress: () => undefined,
     state: {},
+    ...(opts.bundlePaths ? { bundlePaths: opts.bundlePaths } : {}),
+    ...(opts.configFile ? { configFile: opts.configFile } : {}),
   };
 
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
@@ -217,6 +225,3 @@ function stepTitle(run: ReleaseStep): string {
   return titles[run.name] ?? run.name;
 }
 
-function readRegion(stack: string): string {
-  return readStackFile(stack).config["aws:region"] ?? "us-east-1";
-}

@@ -4,16 +4,38 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { NO_PACKAGE, RELEASE_PACKAGE_ENV } from "../components/release-archive";
 import { recordStack } from "../preview/record";
 import { countByType } from "../preview/tree";
 import { runPolicies, toJson, toMarkdown, toSarif } from "../policy/runner";
 import { fail, step, type ReleaseContext, type StepResult } from "./types";
 
+/**
+ * The program reads the release identity from the environment (as `pulumi up` in the pipeline
+ * does): pin it to this release's version and commit, so the graph does not depend on whatever
+ * HEAD is while the step runs, and declare no archive objects (the package is being built).
+ */
+async function withReleaseIdentity<T>(ctx: ReleaseContext, fn: () => Promise<T>): Promise<T> {
+  const keys = ["RELEASE_VERSION", "RELEASE_GIT_SHA", RELEASE_PACKAGE_ENV] as const;
+  const saved = keys.map((k) => process.env[k]);
+  process.env.RELEASE_VERSION = ctx.version;
+  process.env.RELEASE_GIT_SHA = ctx.commit.sha;
+  process.env[RELEASE_PACKAGE_ENV] = NO_PACKAGE;
+  try {
+    return await fn();
+  } finally {
+    keys.forEach((k, i) => {
+      if (saved[i] === undefined) delete process.env[k];
+      else process.env[k] = saved[i];
+    });
+  }
+}
+
 export async function policyStep(ctx: ReleaseContext): Promise<StepResult> {
   const result = step("policy", "Preview and policy packs (SEC-OPS, DATA-OPS)");
   try {
     ctx.progress(`recording the ${ctx.stack} stack under the mock runtime`);
-    const recorded = await recordStack({ stack: ctx.stack });
+    const recorded = await withReleaseIdentity(ctx, () => recordStack({ stack: ctx.stack, ...(ctx.configFile ? { configFile: ctx.configFile } : {}) }));
     const previewDir = join(ctx.dir, "preview");
     mkdirSync(previewDir, { recursive: true });
     writeFileSync(join(previewDir, "graph.json"), `${JSON.stringify(recorded.deployment, null, 2)}\n`);

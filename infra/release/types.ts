@@ -1,4 +1,5 @@
 /** The release pipeline's shared shapes: what a step gets and what it reports. */
+import type { BundlePaths } from "../../backend/src/migrate/paths";
 import type { StackConfig } from "../../config/schema";
 import type { CommitInfo } from "./git";
 
@@ -43,6 +44,9 @@ export interface ReleaseContext {
   /** Results of the steps run so far, in order. */
   results: StepResult[];
   progress: (message: string) => void;
+  /** Overrides for tests: another migration bundle, another stack config file. */
+  bundlePaths?: BundlePaths;
+  configFile?: string;
   /** Shared state between steps (e.g. the built artifact, the verify timings). */
   state: Partial<ReleaseState>;
 }
