@@ -11,6 +11,7 @@ import { Database } from "./components/database";
 import { EcsCluster } from "./components/ecs-cluster";
 import { EncryptionKeys } from "./components/encryption-keys";
 import { MigrationRun } from "./components/migration-run";
+import { datadogProvider } from "./components/datadog-provider";
 import { ServiceMonitoring } from "./components/monitoring";
 import { PagerDutyServiceObjects } from "./components/monitoring-pagerduty";
 import { OnCall } from "./components/oncall";
@@ -66,7 +67,8 @@ export async function declareStack(): Promise<Record<string, unknown>> {
 
   // On-call and monitoring: PagerDuty first, so every paging handle has its service object.
   const oncall = new OnCall("oncall", { ctx });
-  const serviceObjects = new PagerDutyServiceObjects("pagerduty-service-objects", { services: oncall.plan.services, integrationKeys: oncall.integrationKeys });
+  const withDatadog = { providers: [datadogProvider(ctx)] };
+  const serviceObjects = new PagerDutyServiceObjects("pagerduty-service-objects", { services: oncall.plan.services, integrationKeys: oncall.integrationKeys }, withDatadog);
   const dashboards: Record<string, pulumi.Output<string>> = {};
   for (const svc of cfg.services) {
     const service = deployed[svc.name]!;
@@ -84,7 +86,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
         logsIndex: cfg.logs.datadogIndex,
       },
       pagerdutyServiceObject: serviceObjects.byService[svc.name]!,
-    });
+    }, withDatadog);
     dashboards[svc.name] = monitoring.dashboardUrl;
   }
 

@@ -147,6 +147,16 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(g.ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")).toHaveLength(cfg.services.length);
   });
 
+  it("talks to the Datadog site of the config through one explicit provider, with secret keys", async () => {
+    const g = await graphOf(stack);
+    const provider = g.one("pulumi:providers:datadog", "datadog");
+    expect(provider.inputs?.apiUrl).toBe(`https://api.${cfg.observability.datadogSite}/`);
+    expect(JSON.stringify(provider.inputs?.apiKey)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    const datadogResources = g.resources.filter((r) => r.type.startsWith("datadog:"));
+    expect(datadogResources.length).toBeGreaterThan(10);
+    for (const r of datadogResources) expect(r.provider, r.urn).toBe(`${provider.urn}::${provider.id}`);
+  });
+
   it("exports the service URL, image digests, database endpoint and migration task ARN", async () => {
     const { outputs } = await recordedGraph(stack);
     const name = cfg.services[0]!.name;
