@@ -6,27 +6,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../../config/schema";
-import type { StackContext } from "../context";
-import { containerDefinitions } from "./container-definition";
-import type { ContainerSecret } from "./runtime-secrets";
-import { ecsTaskRoles } from "./task-roles";
+import { fargateTask, type WorkloadArgs } from "./fargate-task";
 
-export interface BackendServiceArgs {
-  ctx: StackContext;
-  svc: ServiceConfig;
-  clusterArn: pulumi.Input<string>;
+export interface BackendServiceArgs extends WorkloadArgs {
   clusterName: pulumi.Input<string>;
-  imageRef: pulumi.Input<string>;
-  imageDigest: pulumi.Input<string>;
-  repositoryArn: pulumi.Input<string>;
-  logsKeyArn: pulumi.Input<string>;
-  dataKeyArn: pulumi.Input<string>;
-  artifactsKeyArn: pulumi.Input<string>;
   securityGroups: { albHttps: pulumi.Input<string>; albHttpRedirect: pulumi.Input<string>; tasks: pulumi.Input<string> };
   accessLogBucket: pulumi.Input<string>;
-  database: { host: pulumi.Input<string>; port: pulumi.Input<number>; name: string; masterSecretArn: pulumi.Input<string> };
-  secrets: ContainerSecret[];
   /** The service's rollout starts only after this (the migration run) succeeded. */
   migrationRun: pulumi.Resource;
 }
@@ -44,51 +29,19 @@ export class BackendService extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = ctx.tags({ service: svc.name });
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/backend-release/${ctx.stack}/${svc.name}`, retentionInDays: ctx.cfg.logs.retentionDays, kmsKeyId: args.logsKeyArn, tags: ctx.tags({ service: svc.name, "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }) },
-      child,
-    );
-    const roles = ecsTaskRoles(`${name}`, {
-      ctx,
-      svc: svc.name,
-      repositoryArn: args.repositoryArn,
-      logGroupArn: this.logGroup.arn,
-      secretArns: [args.database.masterSecretArn, ...args.secrets.map((s) => s.valueFrom)],
-      kmsKeyArns: [args.dataKeyArn, args.artifactsKeyArn],
+    const task = fargateTask(name, {
+      workload: args,
+      logName: svc.name,
+      family: `backend-release-${ctx.stack}-${svc.name}`,
+      cpu: svc.cpu,
+      memoryMiB: svc.memoryMiB,
+      rolesFor: svc.name,
+      container: { name: svc.name, logStreamPrefix: "service", withPort: true },
+      tags,
       parent: this,
     });
-
-    const taskDefinition = new aws.ecs.TaskDefinition(
-      `${name}-task`,
-      {
-        family: `backend-release-${ctx.stack}-${svc.name}`,
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: String(svc.cpu),
-        memory: String(svc.memoryMiB),
-        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-        executionRoleArn: roles.execution.arn,
-        taskRoleArn: roles.task.arn,
-        volumes: [{ name: "tmp" }],
-        containerDefinitions: containerDefinitions({
-          svc,
-          containerName: svc.name,
-          imageRef: args.imageRef,
-          imageDigest: args.imageDigest,
-          version: ctx.version,
-          gitSha: ctx.gitSha,
-          region: ctx.region,
-          logGroupName: this.logGroup.name,
-          logStreamPrefix: "service",
-          database: args.database,
-          secrets: args.secrets,
-          withPort: true,
-        }),
-        tags,
-      },
-      child,
-    );
+    this.logGroup = task.logGroup;
+    const taskDefinition = task.taskDefinition;
 
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-alb`,

@@ -9,41 +9,29 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import * as aws from "@pulumi/aws";
+import { basename, join } from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../../config/schema";
 import { REPO_ROOT } from "../../config/stack-file";
-import type { StackContext } from "../context";
-import { containerDefinitions, MIGRATION_COMMAND } from "./container-definition";
-import type { ContainerSecret } from "./runtime-secrets";
-import { ecsTaskRoles } from "./task-roles";
+import { MIGRATION_COMMAND } from "./container-definition";
+import { fargateTask, type WorkloadArgs } from "./fargate-task";
 
-export const MIGRATIONS_DIR = join(REPO_ROOT, "backend", "migrations");
+/** What the migration task applies: the migrations (with their manifest) and the seeds. */
+export const BUNDLE_DIRS = [join(REPO_ROOT, "backend", "migrations"), join(REPO_ROOT, "backend", "seeds")];
 
-/** sha256 over the migration files (name and bytes, in order): the migration bundle's identity. */
-export function migrationBundleHash(dir = MIGRATIONS_DIR): string {
+/** sha256 over the bundle's files (directory, name and bytes, in order): the migration bundle's identity. */
+export function migrationBundleHash(dirs = BUNDLE_DIRS): string {
   const h = createHash("sha256");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql") || f.endsWith(".json")).sort()) {
-    h.update(file).update("\0").update(readFileSync(join(dir, file))).update("\0");
+  for (const dir of dirs) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql") || f.endsWith(".json")).sort()) {
+      h.update(basename(dir)).update("/").update(file).update("\0").update(readFileSync(join(dir, file))).update("\0");
+    }
   }
   return `sha256:${h.digest("hex")}`;
 }
 
-export interface MigrationRunArgs {
-  ctx: StackContext;
-  svc: ServiceConfig;
-  clusterArn: pulumi.Input<string>;
-  imageRef: pulumi.Input<string>;
-  imageDigest: pulumi.Input<string>;
-  repositoryArn: pulumi.Input<string>;
-  logsKeyArn: pulumi.Input<string>;
-  dataKeyArn: pulumi.Input<string>;
-  artifactsKeyArn: pulumi.Input<string>;
+export interface MigrationRunArgs extends WorkloadArgs {
   tasksSecurityGroupId: pulumi.Input<string>;
-  database: { host: pulumi.Input<string>; port: pulumi.Input<number>; name: string; masterSecretArn: pulumi.Input<string> };
-  secrets: ContainerSecret[];
   /** The database must exist before anything migrates it. */
   databaseResource: pulumi.Resource;
 }
@@ -56,59 +44,30 @@ export class MigrationRun extends pulumi.ComponentResource {
   constructor(name: string, args: MigrationRunArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:migrations:MigrationRun", name, {}, opts);
     const { ctx, svc } = args;
-    const child = { parent: this };
     const tags = ctx.tags({ service: svc.name, purpose: "migrations" });
     this.bundleHash = migrationBundleHash();
 
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/backend-release/${ctx.stack}/${svc.name}-migrations`, retentionInDays: ctx.cfg.logs.retentionDays, kmsKeyId: args.logsKeyArn, tags: ctx.tags({ service: svc.name, "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }) },
-      child,
-    );
-    const roles = ecsTaskRoles(name, {
-      ctx,
-      svc: `${svc.name}-migrations`,
-      repositoryArn: args.repositoryArn,
-      logGroupArn: logGroup.arn,
-      secretArns: [args.database.masterSecretArn, ...args.secrets.map((s) => s.valueFrom)],
-      kmsKeyArns: [args.dataKeyArn, args.artifactsKeyArn],
+    const { logGroup, taskDefinition } = fargateTask(name, {
+      workload: args,
+      logName: `${svc.name}-migrations`,
+      family: `backend-release-${ctx.stack}-${svc.name}-migrate`,
+      // The runner is a single short-lived process: the smallest Fargate size.
+      cpu: 256,
+      memoryMiB: 512,
+      rolesFor: `${svc.name}-migrations`,
+      container: {
+        name: "migrate",
+        logStreamPrefix: "migrate",
+        environment: {
+          MIGRATION_LOCK_TIMEOUT_MS: String(ctx.cfg.database.migrationLockTimeoutMs),
+          MIGRATION_STATEMENT_TIMEOUT_MS: String(ctx.cfg.database.migrationStatementTimeoutMs),
+        },
+        command: MIGRATION_COMMAND,
+        withPort: false,
+      },
+      tags,
       parent: this,
     });
-    const taskDefinition = new aws.ecs.TaskDefinition(
-      `${name}-task`,
-      {
-        family: `backend-release-${ctx.stack}-${svc.name}-migrate`,
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: "256",
-        memory: "512",
-        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-        executionRoleArn: roles.execution.arn,
-        taskRoleArn: roles.task.arn,
-        volumes: [{ name: "tmp" }],
-        containerDefinitions: containerDefinitions({
-          svc,
-          containerName: "migrate",
-          imageRef: args.imageRef,
-          imageDigest: args.imageDigest,
-          version: ctx.version,
-          gitSha: ctx.gitSha,
-          region: ctx.region,
-          logGroupName: logGroup.name,
-          logStreamPrefix: "migrate",
-          database: args.database,
-          secrets: args.secrets,
-          environment: {
-            MIGRATION_LOCK_TIMEOUT_MS: String(ctx.cfg.database.migrationLockTimeoutMs),
-            MIGRATION_STATEMENT_TIMEOUT_MS: String(ctx.cfg.database.migrationStatementTimeoutMs),
-          },
-          command: MIGRATION_COMMAND,
-          withPort: false,
-        }),
-        tags,
-      },
-      child,
-    );
     this.taskDefinitionArn = taskDefinition.arn;
 
     // Generous: the statement timeout bounds each migration; add start-up and image pull time.
@@ -117,7 +76,8 @@ export class MigrationRun extends pulumi.ComponentResource {
       `${svc.name}-migration-run`,
       {
         create: "node --import tsx infra/migration/run-task.ts",
-        dir: REPO_ROOT,
+        // No `dir`: Pulumi runs programs from the project root, and an absolute path here would
+        // make the graph (and the signed release package) depend on where the repo is checked out.
         environment: {
           AWS_REGION: ctx.region,
           MIGRATION_CLUSTER: args.clusterArn,

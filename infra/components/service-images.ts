@@ -10,7 +10,6 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { REPO_ROOT } from "../../config/stack-file";
 import type { StackContext } from "../context";
 
 export const IMAGE_REF_PATTERN = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9/_-]+@sha256:[0-9a-f]{64}$/;
@@ -62,8 +61,10 @@ export class ServiceImages extends pulumi.ComponentResource {
           {
             imageName: pulumi.interpolate`${repo.repositoryUrl}:${tag}`,
             build: {
-              context: REPO_ROOT,
-              dockerfile: `${REPO_ROOT}/backend/Dockerfile`,
+              // Relative to the project root (Pulumi's working directory): the graph must not
+              // depend on where the repository is checked out.
+              context: ".",
+              dockerfile: "backend/Dockerfile",
               platform: "linux/amd64",
               args: { APP_VERSION: ctx.version, GIT_SHA: ctx.gitSha, SERVICE_NAME: svc.name },
             },

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { join } from "node:path";
 import { loadStackConfig, REPO_ROOT } from "../../config/stack-file";
 import { planMigrations } from "../../backend/src/migrate/plan";
+import { fillHandoffTemplate, handoffFacts, HANDOFF_TEMPLATES, readHandoffTemplate } from "../docs/handoff";
 import { alertTable, renderAlertTableMarkdown } from "../observability/alert-table";
 import { oncallRotation } from "../observability/rotation";
 import { changedFiles, commitsSince, parseConventionalCommit, previousTag, type ConventionalCommit } from "./git";
@@ -183,11 +184,11 @@ export async function documentsStep(ctx: ReleaseContext): Promise<StepResult> {
       if (existsSync(src)) write(name, readFileSync(src, "utf8"));
       else fail(result, `${src.replace(`${REPO_ROOT}/`, "")} is missing`);
     }
-    const handoff = join(REPO_ROOT, "docs", "handoff");
-    if (existsSync(handoff)) {
-      cpSync(handoff, join(dir, "handoff"), { recursive: true });
-      result.files.push("docs/handoff/");
-    }
+    // The knowledge-transfer templates, filled with what the release knows; date and
+    // participants stay as visible placeholders for the session itself.
+    mkdirSync(join(dir, "handoff"), { recursive: true });
+    const facts = { ...handoffFacts(ctx.cfg, ctx.stack, { configs, runbookLinkPrefix: "../../", from: ctx.commit.time.getTime() }), version: ctx.version, gitSha: ctx.commit.sha };
+    for (const name of HANDOFF_TEMPLATES) write(`handoff/${name}`, fillHandoffTemplate(readHandoffTemplate(name), facts));
     result.figures = { documents: result.files.length };
     result.summary = `${result.files.length} documents`;
   } catch (err) {

@@ -2,7 +2,7 @@
  * The backend's runtime on AWS, asserted on both stacks' recorded graphs (issue 3).
  */
 import { describe, expect, it } from "vitest";
-import { loadStackConfig } from "../../config/stack-file";
+import { loadStackConfig, REPO_ROOT } from "../../config/stack-file";
 import { SECRET_LIKE_NAME } from "../../config/schema";
 import { urnName } from "../../infra/preview/deployment";
 import { IMAGE_REF_PATTERN } from "../../infra/components/service-images";
@@ -59,6 +59,11 @@ describe.each(STACKS)("stack %s", (stack) => {
         expect((c.logConfiguration as { logDriver: string }).logDriver).toBe("awslogs");
       }
     }
+  });
+
+  it("records nothing that depends on where the repository is checked out", async () => {
+    const { deployment } = await recordedGraph(stack);
+    expect(JSON.stringify(deployment)).not.toContain(REPO_ROOT);
   });
 
   it("never records a secret value in the graph", async () => {

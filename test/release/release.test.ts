@@ -80,6 +80,14 @@ describe("release --stack staging --version 9.8.7", () => {
     expect(verifyPackageFiles(first.packageDir).problems).toEqual([]);
   });
 
+  it("fills the knowledge-transfer templates with what the release knows", () => {
+    for (const name of ["agenda.md", "minutes.md", "action-items.md"]) {
+      const text = readFileSync(join(first.packageDir, "docs", "handoff", name), "utf8");
+      expect(text, name).not.toMatch(/\{\{(version|stack|gitSha|services|oncall|alertTable)\}\}/);
+    }
+    expect(readFileSync(join(first.packageDir, "docs", "handoff", "minutes.md"), "utf8")).toContain(`Release: 9.8.7, commit ${commit.sha}`);
+  });
+
   it("passes sha256sum -c in the package", () => {
     const out = execFileSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: join(first.packageDir, "artifacts"), encoding: "utf8" });
     expect(out).toBe("backend-9.8.7.tar.gz: OK\nmetadata.json: OK\nsbom-9.8.7.cdx.json: OK\n");

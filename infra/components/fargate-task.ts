@@ -1,0 +1,100 @@
+/**
+ * What a service and its migration task share: the workload's inputs (image by digest, keys,
+ * database wiring, secrets) and the plumbing every Fargate task of ours gets — a KMS-encrypted
+ * log group, least-privilege roles, and a hardened task definition. Declared under the caller's
+ * component with the caller's names, so each component still owns its resources.
+ */
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../../config/schema";
+import type { StackContext } from "../context";
+import { containerDefinitions } from "./container-definition";
+import type { ContainerSecret } from "./runtime-secrets";
+import { ecsTaskRoles } from "./task-roles";
+
+/** The inputs a service's workloads (service and migration task) are built from. */
+export interface WorkloadArgs {
+  ctx: StackContext;
+  svc: ServiceConfig;
+  clusterArn: pulumi.Input<string>;
+  imageRef: pulumi.Input<string>;
+  imageDigest: pulumi.Input<string>;
+  repositoryArn: pulumi.Input<string>;
+  logsKeyArn: pulumi.Input<string>;
+  dataKeyArn: pulumi.Input<string>;
+  artifactsKeyArn: pulumi.Input<string>;
+  database: { host: pulumi.Input<string>; port: pulumi.Input<number>; name: string; masterSecretArn: pulumi.Input<string> };
+  secrets: ContainerSecret[];
+}
+
+export interface FargateTaskArgs {
+  workload: WorkloadArgs;
+  /** `/backend-release/<stack>/<logName>` */
+  logName: string;
+  family: string;
+  cpu: number;
+  memoryMiB: number;
+  /** Who the roles are for, in their descriptions. */
+  rolesFor: string;
+  container: { name: string; logStreamPrefix: string; environment?: Record<string, string>; command?: string[]; withPort: boolean };
+  tags: Record<string, string>;
+  parent: pulumi.Resource;
+}
+
+export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aws.cloudwatch.LogGroup; taskDefinition: aws.ecs.TaskDefinition } {
+  const { ctx, svc } = args.workload;
+  const w = args.workload;
+  const child = { parent: args.parent };
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-logs`,
+    {
+      name: `/backend-release/${ctx.stack}/${args.logName}`,
+      retentionInDays: ctx.cfg.logs.retentionDays,
+      kmsKeyId: w.logsKeyArn,
+      tags: ctx.tags({ service: svc.name, "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }),
+    },
+    child,
+  );
+  const roles = ecsTaskRoles(name, {
+    ctx,
+    svc: args.rolesFor,
+    repositoryArn: w.repositoryArn,
+    logGroupArn: logGroup.arn,
+    secretArns: [w.database.masterSecretArn, ...w.secrets.map((s) => s.valueFrom)],
+    kmsKeyArns: [w.dataKeyArn, w.artifactsKeyArn],
+    parent: args.parent,
+  });
+  const taskDefinition = new aws.ecs.TaskDefinition(
+    `${name}-task`,
+    {
+      family: args.family,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(args.cpu),
+      memory: String(args.memoryMiB),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+      executionRoleArn: roles.execution.arn,
+      taskRoleArn: roles.task.arn,
+      volumes: [{ name: "tmp" }],
+      containerDefinitions: containerDefinitions({
+        svc,
+        containerName: args.container.name,
+        imageRef: w.imageRef,
+        imageDigest: w.imageDigest,
+        version: ctx.version,
+        gitSha: ctx.gitSha,
+        region: ctx.region,
+        logGroupName: logGroup.name,
+        logStreamPrefix: args.container.logStreamPrefix,
+        database: w.database,
+        secrets: w.secrets,
+        withPort: args.container.withPort,
+        ...(args.container.environment ? { environment: args.container.environment } : {}),
+        ...(args.container.command ? { command: args.container.command } : {}),
+      }),
+      tags: args.tags,
+    },
+    child,
+  );
+  return { logGroup, taskDefinition };
+}
