@@ -41,6 +41,8 @@ export function gitSha(): string {
 export function createContext(stack: string, cfg: StackConfig, region: string): StackContext {
   const base = {
     environment: cfg.environment,
+    // Datadog's unified tag: the log forwarder copies log-group tags onto the logs as `env:`.
+    env: cfg.environment,
     project: "backend-release",
     "managed-by": "pulumi",
     "cost-center": cfg.tags.costCenter,

@@ -10,7 +10,7 @@ import { BackendService } from "./components/backend-service";
 import { Database } from "./components/database";
 import { EcsCluster } from "./components/ecs-cluster";
 import { EncryptionKeys } from "./components/encryption-keys";
-import { MigrationRun } from "./components/migration-run";
+import { MigrationRun, migrationServiceName } from "./components/migration-run";
 import { datadogProvider } from "./components/datadog-provider";
 import { ServiceMonitoring } from "./components/monitoring";
 import { PagerDutyServiceObjects } from "./components/monitoring-pagerduty";
@@ -31,8 +31,8 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const images = new ServiceImages("images", { ctx, kmsKeyArn: keys.artifacts.arn });
   const archive = new ReleaseArchive("release-archive", { ctx, kmsKeyArn: keys.artifacts.arn, accessLogBucket: accessLogs.bucket.name, imageDigests: images.digests });
   const secrets = new RuntimeSecrets("secrets", { ctx, kmsKeyArn: keys.data.arn, values: runtimeSecrets });
-  const database = new Database("database", { ctx, kmsKeyArn: keys.data.arn, securityGroupId: network.database.id });
-  const cluster = new EcsCluster("cluster", { ctx });
+  const database = new Database("database", { ctx, kmsKeyArn: keys.data.arn, securityGroupId: network.database.id, logsKeyArn: keys.logs.arn });
+  const cluster = new EcsCluster("cluster", { ctx, logsKeyArn: keys.logs.arn });
 
   const dbWiring = { host: database.instance.address, port: database.instance.port, name: cfg.database.dbName, masterSecretArn: database.masterSecretArn };
   const serviceUrls: Record<string, pulumi.Output<string>> = {};
@@ -52,12 +52,13 @@ export async function declareStack(): Promise<Record<string, unknown>> {
       database: dbWiring,
       secrets: secrets.byService[svc.name] ?? [],
     };
-    const migrations = new MigrationRun(`${svc.name}-migrations`, { ...common, tasksSecurityGroupId: network.tasks.id, databaseResource: database });
+    const migrations = new MigrationRun(`${svc.name}-migrations`, { ...common, tasksSecurityGroupId: network.tasks.id, databaseResource: database, network });
     const service = new BackendService(svc.name, {
       ...common,
       clusterName: cluster.cluster.name,
       securityGroups: { albHttps: network.albHttps.id, albHttpRedirect: network.albHttpRedirect.id, tasks: network.tasks.id },
       accessLogBucket: accessLogs.bucket.name,
+      accessLogBucketReady: accessLogs.bucket.ready,
       migrationRun: migrations.run,
     });
     serviceUrls[svc.name] = service.url;
@@ -81,7 +82,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
         cluster: cluster.cluster.name,
         ecsService: service.service.name,
         dbInstance: database.instance.identifier,
-        migrationService: `${svc.name}-migrations`,
+        migrationService: migrationServiceName(svc.name),
         environment: cfg.environment,
         logsIndex: cfg.logs.datadogIndex,
       },

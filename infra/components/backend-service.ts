@@ -12,6 +12,8 @@ export interface BackendServiceArgs extends WorkloadArgs {
   clusterName: pulumi.Input<string>;
   securityGroups: { albHttps: pulumi.Input<string>; albHttpRedirect: pulumi.Input<string>; tasks: pulumi.Input<string> };
   accessLogBucket: pulumi.Input<string>;
+  /** The access-log bucket's settings and policy: AWS checks write access when logging is turned on. */
+  accessLogBucketReady: pulumi.Resource[];
   /** The service's rollout starts only after this (the migration run) succeeded. */
   migrationRun: pulumi.Resource;
 }
@@ -57,7 +59,7 @@ export class BackendService extends pulumi.ComponentResource {
         accessLogs: { bucket: args.accessLogBucket, prefix: `alb/${svc.name}`, enabled: true },
         tags,
       },
-      child,
+      { ...child, dependsOn: args.accessLogBucketReady },
     );
     this.targetGroup = new aws.lb.TargetGroup(
       `${name}-tg`,

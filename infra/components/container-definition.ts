@@ -13,6 +13,10 @@ export const CONTAINER_USER = "1000:1000";
 
 export interface ContainerDefinitionArgs {
   svc: ServiceConfig;
+  /** SERVICE_NAME/DD_SERVICE: what the logs are attributed to (default: the service's name). */
+  serviceName?: string;
+  /** DD_ENV: the environment the logs and traces are tagged with. */
+  environmentName: string;
   containerName: string;
   imageRef: pulumi.Input<string>;
   imageDigest: pulumi.Input<string>;
@@ -36,7 +40,9 @@ export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Outp
       const environment: Record<string, string> = {
         ...args.svc.environment,
         ...args.environment,
-        SERVICE_NAME: args.svc.name,
+        SERVICE_NAME: args.serviceName ?? args.svc.name,
+        DD_SERVICE: args.serviceName ?? args.svc.name,
+        DD_ENV: args.environmentName,
         APP_VERSION: args.version,
         GIT_SHA: args.gitSha,
         IMAGE_DIGEST: String(digest),

@@ -11,6 +11,7 @@ export interface DatabaseArgs {
   ctx: StackContext;
   kmsKeyArn: pulumi.Input<string>;
   securityGroupId: pulumi.Input<string>;
+  logsKeyArn: pulumi.Input<string>;
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -43,10 +44,18 @@ export class Database extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // RDS would create the export's log group itself: unencrypted, kept forever. Declared first, ours wins.
+    const identifier = `backend-release-${ctx.stack}-orders`;
+    const postgresLog = new aws.cloudwatch.LogGroup(
+      `${name}-postgresql-log`,
+      { name: `/aws/rds/instance/${identifier}/postgresql`, retentionInDays: ctx.cfg.logs.retentionDays, kmsKeyId: args.logsKeyArn, tags: dataTags },
+      { parent: this },
+    );
+
     this.instance = new aws.rds.Instance(
       `${name}-instance`,
       {
-        identifier: `backend-release-${ctx.stack}-orders`,
+        identifier,
         engine: "postgres",
         engineVersion: db.engineVersion,
         instanceClass: db.instanceClass,
@@ -80,7 +89,7 @@ export class Database extends pulumi.ComponentResource {
         applyImmediately: false,
         tags: dataTags,
       },
-      { parent: this, ...ctx.stateful },
+      { parent: this, ...ctx.stateful, dependsOn: [postgresLog] },
     );
     this.masterSecretArn = this.instance.masterUserSecrets.apply((s) => {
       const arn = s?.[0]?.secretArn;

@@ -6,12 +6,25 @@ import type { StackContext } from "../context";
 export class EcsCluster extends pulumi.ComponentResource {
   readonly cluster: aws.ecs.Cluster;
 
-  constructor(name: string, args: { ctx: StackContext }, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: { ctx: StackContext; logsKeyArn: pulumi.Input<string> }, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:service:EcsCluster", name, {}, opts);
+    const { ctx } = args;
+    const clusterName = `backend-release-${ctx.stack}`;
+    // Container Insights would create its log group itself: unencrypted, kept forever.
+    const insights = new aws.cloudwatch.LogGroup(
+      `${name}-insights-log`,
+      {
+        name: `/aws/ecs/containerinsights/${clusterName}/performance`,
+        retentionInDays: ctx.cfg.logs.retentionDays,
+        kmsKeyId: args.logsKeyArn,
+        tags: ctx.tags({ "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }),
+      },
+      { parent: this },
+    );
     this.cluster = new aws.ecs.Cluster(
       name,
-      { name: `backend-release-${args.ctx.stack}`, settings: [{ name: "containerInsights", value: "enhanced" }], tags: args.ctx.tags() },
-      { parent: this },
+      { name: clusterName, settings: [{ name: "containerInsights", value: "enhanced" }], tags: ctx.tags() },
+      { parent: this, dependsOn: [insights] },
     );
     this.registerOutputs({ arn: this.cluster.arn });
   }

@@ -36,7 +36,7 @@ export interface FargateTaskArgs {
   memoryMiB: number;
   /** Who the roles are for, in their descriptions. */
   rolesFor: string;
-  container: { name: string; logStreamPrefix: string; environment?: Record<string, string>; command?: string[]; withPort: boolean };
+  container: { name: string; logStreamPrefix: string; environment?: Record<string, string>; command?: string[]; withPort: boolean; serviceName?: string };
   tags: Record<string, string>;
   parent: pulumi.Resource;
 }
@@ -78,6 +78,8 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
       volumes: [{ name: "tmp" }],
       containerDefinitions: containerDefinitions({
         svc,
+        environmentName: ctx.cfg.environment,
+        ...(args.container.serviceName ? { serviceName: args.container.serviceName } : {}),
         containerName: args.container.name,
         imageRef: w.imageRef,
         imageDigest: w.imageDigest,
@@ -94,7 +96,8 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
       }),
       tags: args.tags,
     },
-    child,
+    // A task started before its role may read the secrets and pull the image fails.
+    { ...child, dependsOn: [roles.executionPolicy] },
   );
   return { logGroup, taskDefinition };
 }

@@ -30,10 +30,17 @@ export function migrationBundleHash(dirs = BUNDLE_DIRS): string {
   return `sha256:${h.digest("hex")}`;
 }
 
+/** The name the migration task's logs carry (`service:`), which its failure monitor searches for. */
+export function migrationServiceName(service: string): string {
+  return `${service}-migrations`;
+}
+
 export interface MigrationRunArgs extends WorkloadArgs {
   tasksSecurityGroupId: pulumi.Input<string>;
   /** The database must exist before anything migrates it. */
   databaseResource: pulumi.Resource;
+  /** The security groups and their rules: without them the task reaches neither RDS nor AWS APIs. */
+  network: pulumi.Resource;
 }
 
 export class MigrationRun extends pulumi.ComponentResource {
@@ -49,14 +56,16 @@ export class MigrationRun extends pulumi.ComponentResource {
 
     const { logGroup, taskDefinition } = fargateTask(name, {
       workload: args,
-      logName: `${svc.name}-migrations`,
+      logName: migrationServiceName(svc.name),
       family: `backend-release-${ctx.stack}-${svc.name}-migrate`,
       // The runner is a single short-lived process: the smallest Fargate size.
       cpu: 256,
       memoryMiB: 512,
-      rolesFor: `${svc.name}-migrations`,
+      rolesFor: migrationServiceName(svc.name),
       container: {
         name: "migrate",
+        // The "migration task failed" monitor searches logs of service <svc>-migrations.
+        serviceName: migrationServiceName(svc.name),
         logStreamPrefix: "migrate",
         environment: {
           MIGRATION_LOCK_TIMEOUT_MS: String(ctx.cfg.database.migrationLockTimeoutMs),
@@ -92,7 +101,7 @@ export class MigrationRun extends pulumi.ComponentResource {
         triggers: [args.imageDigest, this.bundleHash],
         logging: "stdoutAndStderr",
       },
-      { parent: this, dependsOn: [taskDefinition, args.databaseResource], deleteBeforeReplace: true },
+      { parent: this, dependsOn: [taskDefinition, args.databaseResource, args.network], deleteBeforeReplace: true },
     );
     this.registerOutputs({ taskDefinitionArn: this.taskDefinitionArn, bundleHash: this.bundleHash });
   }

@@ -21,18 +21,16 @@ export interface RuntimeSecretsArgs {
 export class RuntimeSecrets extends pulumi.ComponentResource {
   /** Per service: what goes into its container definition's `secrets`. */
   readonly byService: Record<string, ContainerSecret[]> = {};
-  /** Every secret ARN, for the execution roles' read permission. */
-  readonly arns: Record<string, pulumi.Output<string>[]> = {};
 
   constructor(name: string, args: RuntimeSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:secrets:RuntimeSecrets", name, {}, opts);
     const { ctx } = args;
     for (const svc of ctx.cfg.services) {
       this.byService[svc.name] = [];
-      this.arns[svc.name] = [];
       for (const secretName of svc.secrets) {
+        const resourceName = `${svc.name}-${secretName.toLowerCase().replace(/_/g, "-")}`;
         const secret = new aws.secretsmanager.Secret(
-          `${svc.name}-${secretName.toLowerCase().replace(/_/g, "-")}`,
+          resourceName,
           {
             name: `backend-release/${ctx.stack}/${svc.name}/${secretName}`,
             description: `${secretName} for ${svc.name} (${ctx.stack})`,
@@ -42,13 +40,13 @@ export class RuntimeSecrets extends pulumi.ComponentResource {
           },
           { parent: this },
         );
-        new aws.secretsmanager.SecretVersion(
-          `${svc.name}-${secretName.toLowerCase().replace(/_/g, "-")}-value`,
+        const version = new aws.secretsmanager.SecretVersion(
+          `${resourceName}-value`,
           { secretId: secret.id, secretString: pulumi.secret(args.values.apply((v) => v[svc.name]?.[secretName] ?? "")) },
           { parent: secret },
         );
-        this.byService[svc.name]!.push({ name: secretName, valueFrom: secret.arn });
-        this.arns[svc.name]!.push(secret.arn);
+        // The version's ARN (same value as the secret's): a task referencing it waits for the value.
+        this.byService[svc.name]!.push({ name: secretName, valueFrom: version.secretArn });
       }
     }
     this.registerOutputs({});

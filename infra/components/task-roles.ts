@@ -22,11 +22,11 @@ const ECS_TASKS_TRUST = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aws.iam.Role; task: aws.iam.Role } {
+export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aws.iam.Role; executionPolicy: aws.iam.RolePolicy; task: aws.iam.Role } {
   const { ctx } = args;
   const child = { parent: args.parent };
   const execution = new aws.iam.Role(`${name}-execution-role`, { assumeRolePolicy: ECS_TASKS_TRUST, description: `Pull, log and read secrets for ${args.svc}`, tags: ctx.tags({ service: args.svc }) }, child);
-  new aws.iam.RolePolicy(
+  const executionPolicy = new aws.iam.RolePolicy(
     `${name}-execution-policy`,
     {
       role: execution.id,
@@ -45,5 +45,5 @@ export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aw
     child,
   );
   const task = new aws.iam.Role(`${name}-task-role`, { assumeRolePolicy: ECS_TASKS_TRUST, description: `Application identity of ${args.svc} (no AWS permissions)`, tags: ctx.tags({ service: args.svc }) }, child);
-  return { execution, task };
+  return { execution, executionPolicy, task };
 }

@@ -114,8 +114,13 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
         const bucket = str("bucket") ?? autoName(name, type);
         return { ...base, id: bucket, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region };
       }
-      case "aws:secretsmanager/secret:Secret":
-        return { ...base, name: physical, arn: `arn:aws:secretsmanager:${region}:${account}:secret:${physical}-${hash(name).slice(0, 6)}` };
+      case "aws:secretsmanager/secret:Secret": {
+        // A secret's id is its ARN in the provider.
+        const arn = `arn:aws:secretsmanager:${region}:${account}:secret:${physical}-${hash(name).slice(0, 6)}`;
+        return { ...base, id: arn, name: physical, arn };
+      }
+      case "aws:secretsmanager/secretVersion:SecretVersion":
+        return { ...base, id: `${String(inputs.secretId)}|${hash(name).slice(0, 8)}`, arn: inputs.secretId, secretArn: inputs.secretId, versionId: hash(name).slice(0, 32), versionStages: ["AWSCURRENT"] };
       case "aws:cloudwatch/logGroup:LogGroup":
         return { ...base, name: physical, arn: `arn:aws:logs:${region}:${account}:log-group:${physical}` };
       case "aws:iam/role:Role":

@@ -38,7 +38,15 @@ describe.each(STACKS)("stack %s", (stack) => {
       expect(String(serviceImage).endsWith(`@${triggers[0]}`)).toBe(true);
       expect(triggers[1]).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(run.inputs?.create).toBe("node --import tsx infra/migration/run-task.ts");
-      expect(g.transitiveDependencies(run)).toContain(g.one("aws:rds/instance:Instance").urn);
+      // Everything the task needs exists before it runs: database, secret values, role policy, network rules.
+      const deps = g.transitiveDependencies(run);
+      const needed = [
+        g.one("aws:rds/instance:Instance"),
+        ...g.ofType("aws:secretsmanager/secretVersion:SecretVersion"),
+        g.one("aws:iam/rolePolicy:RolePolicy", `${svc.name}-migrations-execution-policy`),
+        ...g.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+      ];
+      for (const r of needed) expect(deps, `${run.urn} -> ${r.urn}`).toContain(r.urn);
     }
   });
 
@@ -105,6 +113,9 @@ describe.each(STACKS)("stack %s", (stack) => {
     const alb = g.one("aws:lb/loadBalancer:LoadBalancer").inputs!;
     expect(alb.dropInvalidHeaderFields).toBe(true);
     expect(alb.accessLogs).toMatchObject({ enabled: true });
+    // AWS checks the log bucket's policy when access logging is turned on.
+    const albDeps = g.transitiveDependencies(g.one("aws:lb/loadBalancer:LoadBalancer"));
+    expect(albDeps).toContain(g.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs-bucket-policy").urn);
     const tg = g.one("aws:lb/targetGroup:TargetGroup").inputs!;
     expect((tg.healthCheck as { path: string }).path).toBe("/readyz");
   });
@@ -137,9 +148,14 @@ describe.each(STACKS)("stack %s", (stack) => {
   it("encrypts log groups with the logs key and keeps them for the configured retention", async () => {
     const g = await graphOf(stack);
     const key = g.one("aws:kms/key:Key", "keys-logs");
-    for (const lg of g.ofType("aws:cloudwatch/logGroup:LogGroup")) {
+    const groups = g.ofType("aws:cloudwatch/logGroup:LogGroup");
+    for (const lg of groups) {
       expect(lg.inputs).toMatchObject({ kmsKeyId: key.outputs?.arn, retentionInDays: cfg.logs.retentionDays });
     }
+    // The groups AWS would otherwise create itself, unencrypted and kept forever, are declared first.
+    const names = groups.map((lg) => lg.inputs?.name);
+    expect(names).toContain(`/aws/rds/instance/backend-release-${stack}-orders/postgresql`);
+    expect(names).toContain(`/aws/ecs/containerinsights/backend-release-${stack}/performance`);
     for (const k of g.ofType("aws:kms/key:Key")) expect(k.inputs?.enableKeyRotation).toBe(true);
   });
 
@@ -198,7 +214,8 @@ describe("staging builds, prod promotes", () => {
   it("protects and retains prod's stateful resources, and only prod's", async () => {
     const stateful = ["aws:rds/instance:Instance", "aws:kms/key:Key", "aws:ecr/repository:Repository"];
     const prod = await graphOf("prod");
-    for (const r of prod.ofType(...stateful)) expect({ urn: r.urn, protect: r.protect, retain: r.retainOnDelete }).toEqual({ urn: r.urn, protect: true, retain: true });
+    const archive = prod.one("aws:s3/bucket:Bucket", "release-archive-bucket");
+    for (const r of [...prod.ofType(...stateful), archive]) expect({ urn: r.urn, protect: r.protect, retain: r.retainOnDelete }).toEqual({ urn: r.urn, protect: true, retain: true });
     const staging = await graphOf("staging");
     for (const r of staging.ofType(...stateful)) expect(r.protect ?? false).toBe(false);
   });

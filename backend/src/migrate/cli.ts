@@ -15,7 +15,8 @@ import { MigrationFailedError, MigrationLockHeldError, MigrationUsageError, migr
 const USAGE = "usage: migrate <up|down|status|plan> [--to <name>|0]";
 
 export async function runMigrateCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const log = createLogger(env.LOG_LEVEL === "debug" ? "debug" : "info", { service: "orders-migrate" });
+  // `service` (and `env`) are what the "migration task failed" monitor searches the logs for.
+  const log = createLogger(env.LOG_LEVEL === "debug" ? "debug" : "info", { service: env.SERVICE_NAME ?? "orders-migrate", ...(env.DD_ENV ? { env: env.DD_ENV } : {}) });
   const [command, ...rest] = argv;
   let to: string | undefined;
   for (let i = 0; i < rest.length; i++) {
