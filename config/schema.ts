@@ -57,6 +57,8 @@ const images = z.discriminatedUnion("source", [
   z.strictObject({ source: z.literal("build") }),
   z.strictObject({
     source: z.literal("promote"),
+    /** Where staging pushed them: `<account>.dkr.ecr.<region>.amazonaws.com/backend-release/staging`. */
+    sourceRepositoryPrefix: z.string().regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9/_-]+$/, "an ECR repository prefix <account>.dkr.ecr.<region>.amazonaws.com/<path>"),
     /** Digests validated on staging, per service name (build once, promote the same bytes). */
     digests: z.record(z.string(), digest),
   }),

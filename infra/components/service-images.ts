@@ -22,6 +22,15 @@ export const ECR_LIFECYCLE_POLICY = JSON.stringify({
   ],
 });
 
+/** A Docker provider logged in to the given ECR registries (account ids), for pull and push. */
+function registryProvider(parent: pulumi.Resource, registryIds: pulumi.Input<string>[]): docker.Provider {
+  const registryAuth = registryIds.map((registryId) => {
+    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId }, { parent });
+    return { address: auth.proxyEndpoint.apply((e) => e.replace(/^https:\/\//, "")), username: auth.userName, password: pulumi.secret(auth.password) };
+  });
+  return new docker.Provider("promotion-registries", { registryAuth }, { parent });
+}
+
 export interface ServiceImagesArgs {
   ctx: StackContext;
   kmsKeyArn: pulumi.Input<string>;
@@ -38,6 +47,7 @@ export class ServiceImages extends pulumi.ComponentResource {
     super("backend-release:images:ServiceImages", name, {}, opts);
     const { ctx } = args;
     const tag = `v${ctx.version}-g${ctx.gitSha.slice(0, 12)}`;
+    let promotionProvider: docker.Provider | undefined;
     for (const svc of ctx.cfg.services) {
       const repo = new aws.ecr.Repository(
         `${svc.name}-repo`,
@@ -75,8 +85,20 @@ export class ServiceImages extends pulumi.ComponentResource {
         this.imageRefs[svc.name] = image.repoDigest;
         this.digests[svc.name] = image.repoDigest.apply((ref) => ref.slice(ref.indexOf("@") + 1));
       } else {
-        const digest = ctx.cfg.images.digests[svc.name]!;
-        this.imageRefs[svc.name] = pulumi.interpolate`${repo.repositoryUrl}@${digest}`;
+        const promote = ctx.cfg.images;
+        const digest = promote.digests[svc.name]!;
+        const source = `${promote.sourceRepositoryPrefix}/${svc.name}@${digest}`;
+        // Build once: pull the exact image staging validated, tag it with this release, push it
+        // into this stack's repository. A tagged image is kept by the lifecycle policy.
+        const provider = (promotionProvider ??= registryProvider(this, [promote.sourceRepositoryPrefix.split(".")[0]!, repo.registryId]));
+        const pulled = new docker.RemoteImage(`${svc.name}-promotion-source`, { name: source, platform: "linux/amd64", keepLocally: true }, { parent: this, provider });
+        const tagged = new docker.Tag(`${svc.name}-promotion-tag`, { sourceImage: pulled.repoDigest, targetImage: pulumi.interpolate`${repo.repositoryUrl}:${tag}` }, { parent: this, provider });
+        const pushed = new docker.RegistryImage(`${svc.name}-promotion`, { name: tagged.targetImage, keepRemotely: true, triggers: { digest } }, { parent: this, provider });
+        this.imageRefs[svc.name] = pulumi.all([pushed.sha256Digest, repo.repositoryUrl]).apply(([pushedDigest, url]) => {
+          // The digest is the identity sign-offs approved; a registry that rewrote the manifest fails the update.
+          if (pushedDigest !== digest) throw new Error(`promoting ${svc.name}: the pushed image has digest ${pushedDigest}, not the approved ${digest}`);
+          return `${url}@${digest}`;
+        });
         this.digests[svc.name] = pulumi.output(digest);
       }
     }

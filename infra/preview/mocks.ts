@@ -77,6 +77,13 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
         const repo = imageName.replace(/:[^/:]+$/, "");
         return { ...base, imageName, repoDigest: `${repo}@sha256:${hash(type, name, inputs.build ?? null, imageName)}`, baseImageName: imageName };
       }
+      case "docker:index/remoteImage:RemoteImage":
+        return { ...base, repoDigest: inputs.name, imageId: `sha256:${hash(type, inputs.name).slice(0, 64)}` };
+      case "docker:index/tag:Tag":
+        return { ...base, sourceImageId: `sha256:${hash(type, inputs.sourceImage).slice(0, 64)}` };
+      case "docker:index/registryImage:RegistryImage":
+        // A push of a pulled image keeps its manifest, so its digest is the one that triggered it.
+        return { ...base, sha256Digest: (inputs.triggers as Record<string, unknown> | undefined)?.digest ?? `sha256:${hash(type, name)}` };
       case "aws:lb/loadBalancer:LoadBalancer":
       case "aws:alb/loadBalancer:LoadBalancer":
         return { ...base, name: physical, arn: `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${physical}/${hash(name).slice(0, 16)}`, arnSuffix: `app/${physical}/${hash(name).slice(0, 16)}`, dnsName: `${physical}-${hash(name).slice(0, 9)}.${region}.elb.amazonaws.com`, zoneId: "Z215JYRZR1TBD5" };

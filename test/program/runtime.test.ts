@@ -209,6 +209,13 @@ describe("staging builds, prod promotes", () => {
     const digests = cfg.images.source === "promote" ? cfg.images.digests : {};
     const container = Graph.containers(g.one("aws:ecs/taskDefinition:TaskDefinition", "orders-api-task"))[0]!;
     expect(String(container.image).endsWith(`@${digests["orders-api"]}`)).toBe(true);
+    // Promotion: the approved digest pulled from staging's repository, tagged, pushed into prod's.
+    const pulled = g.one("docker:index/remoteImage:RemoteImage", "orders-api-promotion-source");
+    const source = cfg.images.source === "promote" ? cfg.images.sourceRepositoryPrefix : "";
+    expect(pulled.inputs?.name).toBe(`${source}/orders-api@${digests["orders-api"]}`);
+    const pushed = g.one("docker:index/registryImage:RegistryImage", "orders-api-promotion");
+    expect(String(pushed.inputs?.name)).toMatch(/\/backend-release\/prod\/orders-api:v\d+\.\d+\.\d+.*-g[0-9a-f]{12}$/);
+    expect(g.transitiveDependencies(g.one("aws:ecs/taskDefinition:TaskDefinition", "orders-api-task"))).toContain(pushed.urn);
   });
 
   it("protects and retains prod's stateful resources, and only prod's", async () => {
