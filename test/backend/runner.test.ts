@@ -184,6 +184,30 @@ describe("lock_timeout with bounded retries", () => {
     expect(await databaseState(url)).toEqual(before);
   });
 
+  it("no-transaction: an index build blocked by an old snapshot is cleaned up and retried, never left INVALID", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    await migrateUp({ connection: url, paths });
+    addMigration(
+      paths,
+      "20250606090000_index_currency",
+      "-- migrate:no-transaction\n-- Up Migration\nDROP INDEX CONCURRENTLY IF EXISTS orders_cur_idx;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_cur_idx ON orders (currency);\n-- Down Migration\nDROP INDEX CONCURRENTLY IF EXISTS orders_cur_idx;\n",
+    );
+    await withClient(url, async (blocker) => {
+      // A REPEATABLE READ snapshot: CONCURRENTLY (build and drop alike) waits for it to end.
+      await blocker.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      await blocker.query("SELECT count(*) FROM order_statuses");
+      setTimeout(() => void blocker.query("COMMIT"), 400);
+      const logs: string[] = [];
+      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 6, retryDelayMs: 50, log: (l) => logs.push(l.msg) });
+      expect(report.steps.find((st) => st.name === "20250606090000_index_currency")?.attempts).toBeGreaterThan(1);
+      expect(logs.some((m) => m.startsWith("lock timeout"))).toBe(true);
+    });
+    const state = await databaseState(url);
+    expect(state.catalog.join("\n")).toMatch(/orders_cur_idx/);
+    expect(state.catalog.join("\n")).not.toMatch(/INVALID/);
+  });
+
   it("succeeds on a retry once the blocking transaction ends", async () => {
     const url = await freshDatabase(pg);
     const paths = bundle();

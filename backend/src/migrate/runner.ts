@@ -289,8 +289,16 @@ async function runOne(session: Session, kind: BundleKind, file: SqlMigrationFile
     } catch (err) {
       // A transactional file stops mid-transaction on error: roll it back before anything else.
       await client.query("ROLLBACK").catch(() => undefined);
-      if (!file.transactional && direction === "up") await compensate(session, file);
       const code = pgCode(err);
+      if (!file.transactional && direction === "up") {
+        // A cleanup blocked by the same long transaction is not final while retries remain:
+        // the next attempt's up section drops what this one left (DROP ... IF EXISTS first).
+        const cleanupError = await compensate(session, file).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (cleanupError && !(code === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries)) throw cleanupError;
+      }
       const reason = err instanceof Error ? err.message : String(err);
       if (code === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries) {
         const delay = settings.retryDelayMs * 2 ** (attempt - 1);
@@ -312,19 +320,30 @@ async function runOne(session: Session, kind: BundleKind, file: SqlMigrationFile
 
 /** Undo a half-run non-transactional file with its down section (written to be idempotent). */
 async function compensate(session: Session, file: SqlMigrationFile): Promise<void> {
+  const { settings } = session;
   for (const statement of file.down) {
-    try {
-      await session.client.query(statement);
-    } catch (err) {
-      session.settings.log({ level: "error", msg: `compensation of ${file.name} failed: ${err instanceof Error ? err.message : String(err)}`, migration: file.name });
-      throw new MigrationFailedError(
-        `${file.name} failed outside a transaction and its down section could not undo it: ${err instanceof Error ? err.message : String(err)}; inspect the database before retrying`,
-        file.name,
-        "up",
-        1,
-        pgCode(err),
-        [],
-      );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await session.client.query(statement);
+        break;
+      } catch (err) {
+        // DROP INDEX CONCURRENTLY waits for the same old transactions the build waited for.
+        if (pgCode(err) === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries) {
+          const delay = settings.retryDelayMs * 2 ** (attempt - 1);
+          settings.log({ level: "warn", msg: `lock timeout while undoing ${file.name}; retry ${attempt}/${settings.lockRetries} in ${delay} ms`, migration: file.name });
+          await sleep(delay);
+          continue;
+        }
+        settings.log({ level: "error", msg: `compensation of ${file.name} failed: ${err instanceof Error ? err.message : String(err)}`, migration: file.name });
+        throw new MigrationFailedError(
+          `${file.name} failed outside a transaction and its down section could not undo it: ${err instanceof Error ? err.message : String(err)}; a re-run drops what it left (its up section starts with DROP ... IF EXISTS) once the blocking transaction ends`,
+          file.name,
+          "up",
+          1,
+          pgCode(err),
+          [],
+        );
+      }
     }
   }
 }
