@@ -196,7 +196,7 @@ describe("lock_timeout with bounded retries", () => {
     await withClient(url, async (blocker) => {
       // A REPEATABLE READ snapshot: CONCURRENTLY (build and drop alike) waits for it to end.
       await blocker.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
-      await blocker.query("SELECT count(*) FROM order_statuses");
+      await blocker.query("SELECT count(*) FROM orders");
       setTimeout(() => void blocker.query("COMMIT"), 400);
       const logs: string[] = [];
       const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 6, retryDelayMs: 50, log: (l) => logs.push(l.msg) });
