@@ -26,17 +26,18 @@ export function archiveInputs(buildDir: string): string[] {
 }
 
 /** Builds the archive in `workDir` and returns its path and sha256 (used twice by the reproducibility test). */
-export async function buildArchive(workDir: string, version: string, mtime: Date): Promise<{ file: string; sha256: string; buildMs: number; distDir: string }> {
+export async function buildArchive(workDir: string, version: string, mtime: Date): Promise<{ file: string; sha256: string; buildMs: number }> {
   const stage = join(workDir, "backend");
   mkdirSync(stage, { recursive: true });
-  const built = await buildBackend(join(REPO_ROOT, "backend", "dist"));
-  cpSync(built.outDir, join(stage, "dist"), { recursive: true });
+  // Compiled straight into the run's own staging directory: never the shared backend/dist, which
+  // a concurrent build (another run, a test) could be rewriting.
+  const built = await buildBackend(join(stage, "dist"));
   cpSync(join(REPO_ROOT, "backend", "migrations"), join(stage, "migrations"), { recursive: true });
   cpSync(join(REPO_ROOT, "backend", "seeds"), join(stage, "seeds"), { recursive: true });
   cpSync(join(REPO_ROOT, "backend", "package.json"), join(stage, "package.json"));
   const file = join(workDir, `backend-${version}.tar.gz`);
   const sha256 = await reproducibleTarGz(stage, archiveInputs(stage), file, mtime);
-  return { file, sha256, buildMs: built.ms, distDir: built.outDir };
+  return { file, sha256, buildMs: built.ms };
 }
 
 export async function artifactsStep(ctx: ReleaseContext): Promise<StepResult> {
@@ -49,7 +50,7 @@ export async function artifactsStep(ctx: ReleaseContext): Promise<StepResult> {
     const archive = await buildArchive(scratch, ctx.version, ctx.commit.time);
     const archiveName = `backend-${ctx.version}.tar.gz`;
     cpSync(archive.file, join(dir, archiveName));
-    ctx.state.distDir = archive.distDir;
+    ctx.state.archiveFile = join(dir, archiveName);
     ctx.state.artifactSha256 = archive.sha256;
 
     ctx.progress("writing the SBOM");
@@ -77,6 +78,7 @@ export async function artifactsStep(ctx: ReleaseContext): Promise<StepResult> {
     result.figures = { buildMs: archive.buildMs, archiveSha256: archive.sha256, sbomComponents: sbom.components?.length ?? 0 };
     result.summary = `${archiveName} sha256 ${archive.sha256.slice(0, 16)}…, SBOM with ${sbom.components?.length ?? 0} components`;
     if (ctx.commit.dirty) fail(result, "the working tree has uncommitted changes: the artifacts would not match the commit they claim; commit or stash, then re-run");
+    if (ctx.commit.shallow) fail(result, "this is a shallow clone: the release notes need the history since the previous tag; run git fetch --unshallow --tags (CI: fetch-depth: 0)");
   } catch (err) {
     fail(result, `artifacts: ${(err as Error).message.split("\n").slice(0, 3).join(" ")}`);
     result.summary = "build failed";

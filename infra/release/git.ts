@@ -7,21 +7,24 @@ function git(args: string[]): string {
 }
 
 /** The paths a release is built from (docs/Test_Result_Analysis.md, which runs append to, is not one). */
-export const RELEASE_INPUTS = ["backend", "infra", "config", "runbooks", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "package.json", "package-lock.json"];
+export const RELEASE_INPUTS = ["backend", "infra", "config", "runbooks", "docs", ":(exclude)docs/Test_Result_Analysis.md", ":(exclude)backend/outputs", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "package.json", "package-lock.json"];
 
 export interface CommitInfo {
   sha: string;
   /** Committer time: the build time of reproducible artifacts (never the wall clock). */
   time: Date;
-  /** Uncommitted changes to what the package is built from: it would not match the commit. */
+  /** Uncommitted changes (or new files) in what the package is built from: it would not match the commit. */
   dirty: boolean;
+  /** A shallow clone: the release notes (commits since the previous tag) would be incomplete. */
+  shallow: boolean;
 }
 
 export function headCommit(): CommitInfo {
   const sha = git(["rev-parse", "HEAD"]);
   const time = new Date(Number(git(["show", "-s", "--format=%ct", "HEAD"])) * 1000);
-  const dirty = git(["status", "--porcelain", "--untracked-files=no", "--", ...RELEASE_INPUTS]).length > 0;
-  return { sha, time, dirty };
+  const dirty = git(["status", "--porcelain", "--untracked-files=all", "--", ...RELEASE_INPUTS]).length > 0;
+  const shallow = git(["rev-parse", "--is-shallow-repository"]) === "true";
+  return { sha, time, dirty, shallow };
 }
 
 /** The newest `v*` tag reachable from HEAD that is not this version's own tag. */

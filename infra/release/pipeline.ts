@@ -24,7 +24,7 @@ import { smokeStep, type SmokeCheck } from "./smoke-step";
 import { appendEntry } from "./test-log";
 import { writeStatus } from "./status";
 import { toolVersions } from "./versions";
-import type { ImageReference, ReleaseContext, StepResult } from "./types";
+import { fail, step, type ImageReference, type ReleaseContext, type StepResult } from "./types";
 
 export type ReleaseStep = (ctx: ReleaseContext) => Promise<StepResult>;
 
@@ -50,6 +50,8 @@ export interface ReleaseOptions {
   bundlePaths?: BundlePaths;
   /** Use this stack config file instead of Pulumi.<stack>.yaml (as `pulumi --config-file`). */
   configFile?: string;
+  /** A directory of collected `<role>-<principal>.sig` files to put into the package's approvals/. */
+  approvalsFrom?: string;
 }
 
 export interface ReleaseOutcome {
@@ -109,6 +111,9 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
   if (existsSync(finalDir) && !opts.force) {
     throw new ReleaseRefusedError(`${finalDir} already exists; re-run with --force to rebuild it (collected approvals/ are kept)`);
   }
+  if (opts.approvalsFrom && !existsSync(opts.approvalsFrom)) {
+    throw new ReleaseRefusedError(`--approvals-from ${opts.approvalsFrom}: no such directory (it holds the collected <role>-<principal>.sig files of this version)`);
+  }
   const stackFile = readStackFile(opts.stack, REPO_ROOT, opts.configFile);
   const cfg = opts.cfg ?? parseStackConfig(namespaceValues(stackFile.config), opts.stack);
   const commit = opts.commit ?? headCommit();
@@ -119,6 +124,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
   mkdirSync(dir, { recursive: true });
 
   const region = stackFile.config["aws:region"] ?? "us-east-1";
+  const cleanups = new Set<() => Promise<void>>();
   const ctx: ReleaseContext = {
     stack: opts.stack,
     version: opts.version,
@@ -129,15 +135,24 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
     images: imageReferences(cfg, opts.stack, opts.version, commit.sha, region),
     results: [],
     progress: () => undefined,
+    onInterrupt: (cleanup) => {
+      cleanups.add(cleanup);
+      return () => cleanups.delete(cleanup);
+    },
     state: {},
     ...(opts.bundlePaths ? { bundlePaths: opts.bundlePaths } : {}),
     ...(opts.configFile ? { configFile: opts.configFile } : {}),
   };
 
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  const onSignal = () => {
-    cleanup();
-    process.exit(130);
+  // Interrupted: stop what the steps started (servers, their data directories), remove the
+  // partial package, and exit with the conventional 128 + signal number.
+  const onSignal = (signal: NodeJS.Signals) => {
+    const deadline = new Promise((r) => setTimeout(r, 5000));
+    void Promise.race([Promise.allSettled([...cleanups].map((c) => c())), deadline]).finally(() => {
+      cleanup();
+      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+    });
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -151,7 +166,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
           ctx.progress = (message: string) => {
             task.output = message;
           };
-          const result = await run(ctx);
+          // A step that throws is a failed step, not a missing package: the report stays complete.
+          const result = await run(ctx).catch((err: unknown) => fail(step(run.name.replace(/Step$/, ""), stepTitle(run)), `unexpected error: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`));
           ctx.results.push(result);
           task.title = `${result.title}: ${result.status.toUpperCase()}${result.summary ? ` — ${result.summary}` : ""}`;
           if (opts.signal?.aborted) throw new ReleaseInterruptedError("release interrupted");
@@ -169,6 +185,11 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
 
     // Sign-offs collected for an earlier build of this version stay (they stay valid if the manifest is unchanged).
     if (opts.force && existsSync(join(finalDir, APPROVALS_DIR))) cpSync(join(finalDir, APPROVALS_DIR), join(dir, APPROVALS_DIR), { recursive: true });
+    // Sign-offs collected elsewhere (CI: the approvals branch); verification below judges each one.
+    if (opts.approvalsFrom) {
+      mkdirSync(join(dir, APPROVALS_DIR), { recursive: true });
+      for (const name of readdirSync(opts.approvalsFrom).filter((f) => f.endsWith(".sig"))) cpSync(join(opts.approvalsFrom, name), join(dir, APPROVALS_DIR, name));
+    }
     const imageDigests = Object.fromEntries(ctx.images.filter((i) => i.digest).map((i) => [i.service, i.digest!]));
     const manifest = buildManifest({
       dir,
@@ -192,11 +213,13 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
     ];
     const verdict = reasons.length === 0 && signoffs.go ? "GO" : "NO-GO";
     if (verdict === "NO-GO" && reasons.length === 0) reasons.push("sign-off verification did not pass");
-    writeStatus(dir, { verdict, reasons, results: ctx.results, signoffs, at: new Date() });
+    writeStatus(dir, { verdict, reasons, results: ctx.results, signoffs: { ...signoffs, packageDir: finalDir }, at: new Date() });
 
     if (opts.signal?.aborted) throw new ReleaseInterruptedError("release interrupted");
     // Swap in the complete package: the old one (if any) is only removed once the new one is in place.
     const old = `${finalDir}.old-${process.pid}`;
+    // Approvals that arrived while this run worked are carried over too (none is ever dropped).
+    if (opts.force && existsSync(join(finalDir, APPROVALS_DIR))) cpSync(join(finalDir, APPROVALS_DIR), join(dir, APPROVALS_DIR), { recursive: true, force: false });
     if (existsSync(finalDir)) renameSync(finalDir, old);
     renameSync(dir, finalDir);
     rmSync(old, { recursive: true, force: true });

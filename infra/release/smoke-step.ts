@@ -3,8 +3,10 @@
  * freshly migrated embedded PostgreSQL, every endpoint exercised over HTTP, then SIGTERM.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { extract } from "tar";
+import { REPO_ROOT } from "../../config/stack-file";
 import { defaultBundlePaths } from "../../backend/src/migrate/paths";
 import { migrateUp } from "../../backend/src/migrate/runner";
 import { freePort, startEmbeddedPostgres } from "../postgres/embedded";
@@ -68,36 +70,49 @@ export async function exerciseEndpoints(base: string, expect: { version: string;
 
 export async function smokeStep(ctx: ReleaseContext): Promise<StepResult> {
   const result = step("smoke", "Smoke test: built service on a migrated database");
-  if (!ctx.state.distDir) {
+  if (!ctx.state.archiveFile) {
     result.status = "skip";
     result.reasons.push("no built artifact (the artifacts step failed)");
     result.summary = "skipped: nothing to start";
     return result;
   }
-  const pg = await startEmbeddedPostgres();
+  let pg: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
   let child: ChildProcess | undefined;
+  const unpacked = join(ctx.dir, ".smoke");
+  const stopAll = async () => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+    await pg?.stop();
+    rmSync(unpacked, { recursive: true, force: true });
+  };
+  const unregister = ctx.onInterrupt(stopAll);
   try {
+    // What is started is what ships: the archive's bytes, unpacked.
+    mkdirSync(unpacked, { recursive: true });
+    await extract({ file: ctx.state.archiveFile, cwd: unpacked });
+    pg = await startEmbeddedPostgres();
     ctx.progress("migrating a fresh database for the smoke test");
     const url = await pg.createDatabase("smoke");
-    await migrateUp({ connection: url, paths: defaultBundlePaths() });
+    await migrateUp({ connection: url, paths: defaultBundlePaths(unpacked) });
     const port = await freePort();
     ctx.progress(`starting the built service on port ${port}`);
     const started = performance.now();
-    child = spawn(process.execPath, [join(ctx.state.distDir, "server.js")], {
-      env: { PATH: process.env.PATH ?? "", DATABASE_URL: url, PORT: String(port), LOG_LEVEL: "warn", APP_VERSION: ctx.version, GIT_SHA: ctx.commit.sha, SHUTDOWN_TIMEOUT_MS: "5000" },
+    child = spawn(process.execPath, [join(unpacked, "dist", "server.js")], {
+      // The image installs production dependencies next to dist/; here they come from the checkout.
+      env: { PATH: process.env.PATH ?? "", NODE_PATH: join(REPO_ROOT, "node_modules"), DATABASE_URL: url, PORT: String(port), LOG_LEVEL: "warn", APP_VERSION: ctx.version, GIT_SHA: ctx.commit.sha, SHUTDOWN_TIMEOUT_MS: "5000" },
       stdio: ["ignore", "ignore", "pipe"],
     });
     const base = `http://127.0.0.1:${port}`;
     await waitReady(base, child, 15_000);
     const startMs = Math.round(performance.now() - started);
     const checks = await exerciseEndpoints(base, { version: ctx.version, gitSha: ctx.commit.sha });
-    const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
-    child.kill("SIGTERM");
+    const running = child;
+    const exited = new Promise<number | null>((resolve) => running.once("exit", (code) => resolve(code)));
+    running.kill("SIGTERM");
     const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 10_000))]);
     checks.push({ name: "SIGTERM: graceful exit", ok: code === 0, detail: code === "timeout" ? "did not exit within 10 s" : `exit code ${code}` });
     const dir = join(ctx.dir, "smoke");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "smoke-test.json"), `${JSON.stringify({ service: "built archive (dist/server.js)", database: "embedded PostgreSQL, migrated and seeded", checks }, null, 2)}\n`);
+    writeFileSync(join(dir, "smoke-test.json"), `${JSON.stringify({ service: "backend archive, unpacked (dist/server.js)", database: "embedded PostgreSQL, migrated and seeded from the archive", checks }, null, 2)}\n`);
     result.files.push("smoke/smoke-test.json");
     const passed = checks.filter((c) => c.ok).length;
     result.figures = { checks: checks.length, passed, startMs };
@@ -108,8 +123,8 @@ export async function smokeStep(ctx: ReleaseContext): Promise<StepResult> {
     fail(result, `smoke: ${(err as Error).message.split("\n")[0]}`);
     result.summary = "smoke test could not run";
   } finally {
-    if (child && child.exitCode === null) child.kill("SIGKILL");
-    await pg.stop();
+    unregister();
+    await stopAll();
   }
   return result;
 }

@@ -44,6 +44,8 @@ export interface ReleaseContext {
   /** Results of the steps run so far, in order. */
   results: StepResult[];
   progress: (message: string) => void;
+  /** Registers cleanup that must run even if the run is interrupted (servers, temp dirs). */
+  onInterrupt: (cleanup: () => Promise<void>) => () => void;
   /** Overrides for tests: another migration bundle, another stack config file. */
   bundlePaths?: BundlePaths;
   configFile?: string;
@@ -52,7 +54,8 @@ export interface ReleaseContext {
 }
 
 export interface ReleaseState {
-  distDir: string;
+  /** The backend archive in the package: what the smoke test unpacks and starts. */
+  archiveFile: string;
   artifactSha256: string;
   verifyTimingsMs: Record<string, { upMs: number; downMs: number | null }>;
   graphFile: string;

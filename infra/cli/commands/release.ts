@@ -23,13 +23,14 @@ export function registerRelease(program: Command): void {
     .option("--stack <stack>", "stack to release", "staging")
     .option("--version <version>", "release version (default: package.json version)")
     .option("--force", "rebuild an existing package (collected approvals/ are kept)", false)
+    .option("--approvals-from <dir>", "copy the collected <role>-<principal>.sig files of this version from <dir> into the package before verifying")
     .option("--format <format>", "text or json", "text")
-    .action(async (opts: { stack: string; version?: string; force: boolean; format?: string }) => {
+    .action(async (opts: { stack: string; version?: string; force: boolean; approvalsFrom?: string; format?: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
       const version = opts.version ?? packageVersion();
       let outcome;
       try {
-        outcome = await runRelease({ stack: opts.stack, version, force: opts.force, display: format === "json" ? "silent" : process.stdout.isTTY ? "tty" : "plain" });
+        outcome = await runRelease({ stack: opts.stack, version, force: opts.force, ...(opts.approvalsFrom ? { approvalsFrom: opts.approvalsFrom } : {}), display: format === "json" ? "silent" : process.stdout.isTTY ? "tty" : "plain" });
       } catch (err) {
         if (err instanceof ReleaseRefusedError || err instanceof StackFileError) throw new InputError(err.message);
         if (err instanceof ConfigError) throw new InputError(`invalid config in Pulumi.${opts.stack}.yaml`, err.problems);
