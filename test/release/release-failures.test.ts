@@ -16,7 +16,7 @@ import { policyStep } from "../../infra/release/policy-step";
 import { step } from "../../infra/release/types";
 import { mutatedStackFile } from "../support/stack-yaml";
 
-const commit = { ...headCommit(), dirty: false };
+const commit = { ...headCommit(), dirty: false, shallow: false };
 
 function sandbox() {
   const root = mkdtempSync(join(tmpdir(), "release-fail-"));

@@ -11,8 +11,15 @@ import { headCommit } from "../../infra/release/git";
 import { ReleaseRefusedError, runRelease, type ReleaseOutcome } from "../../infra/release/pipeline";
 import { buildArchive } from "../../infra/release/artifacts-step";
 import { verifyPackageFiles } from "../../infra/signoff/manifest";
+import { mutatedStackFile } from "../support/stack-yaml";
 
-// Known fake secrets seeded where a careless step could pick them up (the process environment).
+// Known fake secrets, seeded into the stack config (as an operator who set them in plain text
+// would) and into the process environment: none may reach the package or the log.
+const CONFIG_SECRETS = {
+  "datadog:apiKey": "fake-dd-config-key-3e4f5a6b7c8d",
+  "pagerduty:token": "fake-pd-token-9a8b7c6d5e4f",
+  runtime: "fake-signing-key-1f2e3d4c5b6a",
+};
 const FAKE_SECRETS = {
   AWS_SECRET_ACCESS_KEY: "fake-aws-secret-5c0d1e2f3a4b5c6d7e8f",
   DATADOG_API_KEY: "fake-datadog-key-0a9b8c7d6e5f",
@@ -24,16 +31,22 @@ const root = mkdtempSync(join(tmpdir(), "release-"));
 const outputRoot = join(root, "outputs");
 const logFile = join(root, "Test_Result_Analysis.md");
 // The dev tree may hold uncommitted work; the package's identity is the commit either way.
-const commit = { ...headCommit(), dirty: false };
+const commit = { ...headCommit(), dirty: false, shallow: false };
 let first: ReleaseOutcome;
 
 function allFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? allFiles(join(dir, n)) : [join(dir, n)]));
 }
 
+const configFile = mutatedStackFile("staging", (c) => {
+  c["datadog:apiKey"] = CONFIG_SECRETS["datadog:apiKey"];
+  c["pagerduty:token"] = CONFIG_SECRETS["pagerduty:token"];
+  c["backend-release:runtimeSecrets"] = { "orders-api": { ORDERS_SIGNING_KEY: CONFIG_SECRETS.runtime } };
+});
+
 beforeAll(async () => {
   Object.assign(process.env, FAKE_SECRETS);
-  first = await runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit });
+  first = await runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit, configFile });
 }, 240_000);
 
 describe("release --stack staging --version 9.8.7", () => {
@@ -109,20 +122,20 @@ describe("release --stack staging --version 9.8.7", () => {
 
   it("puts no secret value in the package or the log", () => {
     const haystacks = [...allFiles(first.packageDir).filter((f) => !f.endsWith(".tar.gz")), logFile].map((f) => readFileSync(f, "utf8"));
-    for (const secret of [...Object.values(FAKE_SECRETS), "offline-preview-placeholder"]) {
+    for (const secret of [...Object.values(FAKE_SECRETS), ...Object.values(CONFIG_SECRETS), "offline-preview-placeholder"]) {
       for (const text of haystacks) expect(text.includes(secret), secret).toBe(false);
     }
   });
 
   it("refuses to overwrite the package without --force", async () => {
-    await expect(runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit })).rejects.toThrow(ReleaseRefusedError);
+    await expect(runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit, configFile })).rejects.toThrow(ReleaseRefusedError);
   });
 
   it("reproduces the same manifest on a forced re-run and keeps collected approvals", async () => {
     const manifest = readFileSync(join(first.packageDir, "manifest.json"), "utf8");
     mkdirSync(join(first.packageDir, "approvals"), { recursive: true });
     writeFileSync(join(first.packageDir, "approvals", "security-sam@example.com.sig"), "-----BEGIN SSH SIGNATURE-----\nnot really\n-----END SSH SIGNATURE-----\n");
-    const again = await runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit, force: true });
+    const again = await runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit, configFile, force: true });
     expect(readFileSync(join(again.packageDir, "manifest.json"), "utf8")).toBe(manifest);
     expect(existsSync(join(again.packageDir, "approvals", "security-sam@example.com.sig"))).toBe(true);
     expect(readdirSync(outputRoot)).toEqual(["9.8.7"]);
