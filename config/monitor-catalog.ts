@@ -142,7 +142,3 @@ export const MONITOR_CATALOG = {
 
 export type MonitorKind = keyof typeof MONITOR_CATALOG;
 export const MONITOR_KINDS = Object.keys(MONITOR_CATALOG) as [MonitorKind, ...MonitorKind[]];
-
-export function monitorSpec(kind: MonitorKind): MonitorKindSpec {
-  return MONITOR_CATALOG[kind];
-}

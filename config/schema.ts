@@ -7,6 +7,9 @@
  */
 import { z } from "zod";
 import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind } from "./monitor-catalog";
+import { looksLikeSecretValue, SECRET_LIKE_NAME } from "./secret-patterns";
+
+export { SECRET_LIKE_NAME } from "./secret-patterns";
 
 export const PROJECT = "backend-release";
 export const ENVIRONMENTS = ["staging", "prod"] as const;
@@ -36,8 +39,6 @@ export const MODERN_TLS_POLICIES = [
   "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
 ] as const;
 
-/** Names that must never be plain environment variables: they belong in `secrets`. */
-export const SECRET_LIKE_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
 
 const network = z.strictObject({
   vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "a VPC id vpc-<hex>"),
@@ -231,7 +232,7 @@ function refineCfg(cfg: StackConfigShape, ctx: Ctx): void {
       if (SECRET_LIKE_NAME.test(key)) {
         issue(ctx, ["services", i, "environment", key], `"${key}" looks like a secret; list it under services[${i}].secrets and set its value with pulumi config set --secret`);
       }
-      if (/^(AKIA|ASIA)[A-Z0-9]{16}$|-----BEGIN|^xox[abp]-|^gh[pousr]_[A-Za-z0-9]{20,}/.test(value)) {
+      if (looksLikeSecretValue(value)) {
         issue(ctx, ["services", i, "environment", key], `the value of "${key}" looks like a credential; move it to services[${i}].secrets`);
       }
     }

@@ -82,6 +82,19 @@ describe("bad config names the key path, what was expected and what was found", 
     ]);
   });
 
+  it("rejects signing keys and credential-shaped values too (the same patterns as SEC-ECS-01)", () => {
+    expect(
+      problemsOf("staging", (r) => {
+        const env = r.services[0]!.environment as Record<string, string>;
+        env.JWT_SIGNING_KEY = "x";
+        env.UPSTREAM_URL = "https://svc:hunter2@upstream.example.com";
+      }),
+    ).toEqual([
+      'backend-release:services[0].environment.JWT_SIGNING_KEY: "JWT_SIGNING_KEY" looks like a secret; list it under services[0].secrets and set its value with pulumi config set --secret',
+      'backend-release:services[0].environment.UPSTREAM_URL: the value of "UPSTREAM_URL" looks like a credential; move it to services[0].secrets',
+    ]);
+  });
+
   it("lists every problem at once", () => {
     const problems = problemsOf("staging", (r) => {
       r.services[0]!.port = 80;

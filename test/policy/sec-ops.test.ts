@@ -28,6 +28,12 @@ const resourceCases: ResourceCase[] = [
     mutate: (p) => ({ ...p, containerDefinitions: containerDefinitions({ environment: [{ name: "LOG_LEVEL", value: "info" }, { name: "STRIPE_API_KEY", value: "x" }, { name: "DB_URL", value: "postgres://app:hunter2@db:5432/app" }] }) }),
     expected: ["Container 'api' has secret-like environment variables STRIPE_API_KEY, DB_URL: move them to secrets[].valueFrom with a Secrets Manager ARN."],
   },
+  {
+    policy: ecsNoSecretEnvironment,
+    fixture: "taskDefinition",
+    mutate: (p) => ({ ...p, containerDefinitions: containerDefinitions({ environment: [{ name: "JWT_SIGNING_KEY", value: "x" }, { name: "AWS_KEY_ID", value: "AKIAABCDEFGHIJKLMNOP" }] }) }),
+    expected: ["Container 'api' has secret-like environment variables JWT_SIGNING_KEY, AWS_KEY_ID: move them to secrets[].valueFrom with a Secrets Manager ARN."],
+  },
   { policy: ecsSecretsValueFrom, fixture: "taskDefinition", mutate: (p) => ({ ...p, containerDefinitions: containerDefinitions({ secrets: [{ name: "DATABASE_PASSWORD", valueFrom: "hunter2" }] }) }), expected: ["Container 'api' secrets DATABASE_PASSWORD do not point at Secrets Manager or SSM: set valueFrom to an arn:aws:secretsmanager:… or arn:aws:ssm:…:parameter/… ARN."] },
   { policy: ecsNotPrivileged, fixture: "taskDefinition", mutate: (p) => ({ ...p, containerDefinitions: containerDefinitions({ privileged: true }) }), expected: ["Container 'api' is privileged: remove privileged or set it to false."] },
   { policy: ecsReadOnlyRootFs, fixture: "taskDefinition", mutate: (p) => ({ ...p, containerDefinitions: containerDefinitions({ readonlyRootFilesystem: false }) }), expected: ["Container 'api' has a writable root filesystem: set readonlyRootFilesystem to true (mount a volume for scratch space)."] },

@@ -6,6 +6,8 @@ import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { asArray, asRecord, asString, isRecord, parseJsonish, type Props } from "../../lib/props";
 import { configOf, forTypes } from "../../lib/rule";
 import { T } from "../../lib/types";
+// One definition with the config schema's check (the pack runs from this repository).
+import { looksLikeSecretValue, SECRET_LIKE_NAME } from "../../../../config/secret-patterns";
 
 function containers(props: Props): Props[] {
   return asArray(parseJsonish(props.containerDefinitions)).filter(isRecord);
@@ -21,8 +23,6 @@ function perContainer(check: (c: Props, name: string) => string | undefined) {
   });
 }
 
-const SECRET_NAME = /(secret|passw(or)?d|pwd|token|api[_-]?key|private[_-]?key|credential|access[_-]?key)/i;
-const SECRET_VALUE = [/AKIA[0-9A-Z]{16}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /[a-z]+:\/\/[^/\s:@]+:[^/\s@]+@/i, /^(xox[abp]|ghp|gho|sk_live)_?[A-Za-z0-9-]{10,}/];
 
 interface EnvConfig {
   allowedNames: string[];
@@ -45,7 +45,7 @@ export const ecsNoSecretEnvironment: ResourceValidationPolicy = {
       const bad = asArray(c.environment)
         .map(asRecord)
         .filter((e) => !allowedNames.includes(String(e.name)))
-        .filter((e) => SECRET_NAME.test(String(e.name)) || SECRET_VALUE.some((re) => re.test(String(e.value))))
+        .filter((e) => SECRET_LIKE_NAME.test(String(e.name)) || looksLikeSecretValue(String(e.value)))
         .map((e) => String(e.name));
       return bad.length > 0 ? `Container '${name}' has secret-like environment variables ${bad.join(", ")}: move them to secrets[].valueFrom with a Secrets Manager ARN.` : undefined;
     })(args, report);
