@@ -68,6 +68,15 @@ function orderId(raw: string): number {
   return id;
 }
 
+/** A malformed escape (`/orders/%E0`) names no resource: 404, not a 500 and an error log. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(404, `not found: malformed path segment "${segment}"`);
+  }
+}
+
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void>;
 
 export function createRequestHandler(ctx: AppContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -137,7 +146,7 @@ export function createRequestHandler(ctx: AppContext): (req: IncomingMessage, re
         throw new HttpError(405, `${req.method} not allowed on ${url.pathname}`);
       }
       const [, re, handler] = route;
-      await handler(req, res, url, (re.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent));
+      await handler(req, res, url, (re.exec(url.pathname) ?? []).slice(1).map(decodePathSegment));
     };
     run().catch((err: unknown) => {
       if (err instanceof HttpError || err instanceof DomainError) {

@@ -51,7 +51,11 @@ export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Outp
         PGDATABASE: args.database.name,
         PGSSLMODE: "require",
       };
-      if (args.withPort) environment.PORT = String(args.svc.port);
+      if (args.withPort) {
+        environment.PORT = String(args.svc.port);
+        // Drain within ECS's stop timeout (SIGKILL follows it), keeping a margin for pool close and exit.
+        environment.SHUTDOWN_TIMEOUT_MS = String(Math.max(1000, args.svc.stopTimeoutSeconds * 1000 - 5000));
+      }
       const secrets = [
         // RDS keeps the master credentials as JSON; ECS extracts single keys with `:key::`.
         { name: "PGUSER", valueFrom: `${masterSecretArn}:username::` },

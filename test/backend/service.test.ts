@@ -66,6 +66,7 @@ describe("orders API smoke test (child process, migrated database)", () => {
 
       expect((await call(base, "GET", `/orders/${id}`)).body.id).toBe(id);
       expect((await call(base, "GET", "/orders/999999")).status).toBe(404);
+      expect((await call(base, "GET", "/orders/%E0")).status).toBe(404); // malformed escape: not a 500
       const list = await call(base, "GET", "/orders?customerId=c-1&limit=1");
       expect((list.body.orders as unknown[]).length).toBe(1);
       expect(list.body.nextBefore).not.toBeNull();

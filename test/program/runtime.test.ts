@@ -62,6 +62,9 @@ describe.each(STACKS)("stack %s", (stack) => {
         expect(secrets.map((s) => s.name)).toEqual(expect.arrayContaining(["PGUSER", "PGPASSWORD", ...cfg.services[0]!.secrets]));
         for (const s of secrets) expect(s.valueFrom).toMatch(/^arn:aws:secretsmanager:/);
         expect(c.readonlyRootFilesystem).toBe(true);
+        const env = Object.fromEntries((c.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        // A service drains inside ECS's stop timeout (SIGKILL follows it).
+        if (env.PORT) expect(Number(env.SHUTDOWN_TIMEOUT_MS)).toBeLessThan((c.stopTimeout as number) * 1000);
         expect(c.user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
         expect(c.privileged).toBe(false);
         expect((c.logConfiguration as { logDriver: string }).logDriver).toBe("awslogs");
