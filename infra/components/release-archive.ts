@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { extname, isAbsolute, join, relative, sep } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MANIFEST_FILE, ManifestError, readManifest, releasePackageDir, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type ReleaseManifest } from "../signoff/manifest";
+import { APPROVALS_DIR, coveredByManifest, MANIFEST_FILE, ManifestError, readManifest, releasePackageDir, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type ReleaseManifest } from "../signoff/manifest";
 import { REPO_ROOT } from "../../config/stack-file";
 import type { StackContext } from "../context";
 import { SecureBucket } from "./secure-bucket";
@@ -110,8 +110,11 @@ export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">
     const deployed = ctx.cfg.images.source === "promote" ? ctx.cfg.images.digests[svc] : undefined;
     if (deployed && deployed !== approved) throw new ReleaseArchiveError(`release package ${dir} approves ${svc}@${approved ?? "(no digest)"}, but the stack deploys ${deployed}`);
   }
-  const { files, special } = walkPackage(dir);
-  if (special.length > 0) throw new ReleaseArchiveError(`release package ${dir} contains non-regular files: ${special.join(", ")}`);
+  const walked = walkPackage(dir);
+  if (walked.special.length > 0) throw new ReleaseArchiveError(`release package ${dir} contains non-regular files: ${walked.special.join(", ")}`);
+  // What is locked away is what was signed, the manifest and the signatures: never the run's
+  // mutable status/ (or anything else a reader could drop beside them).
+  const files = walked.files.filter((p) => coveredByManifest(p) || p === MANIFEST_FILE || (p.startsWith(`${APPROVALS_DIR}/`) && p.endsWith(".sig")));
   const prefixes: Record<string, string> = {};
   const objects: ArchiveObjectPlan[] = [];
   for (const svc of services) {

@@ -2,7 +2,7 @@
  * Staging's recorded graph with a package as the release command builds it before the image
  * exists: no approved digest in the manifest, so each object records the digest the stack builds.
  */
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RELEASE_PACKAGE_ENV } from "../../infra/components/release-archive";
@@ -16,6 +16,9 @@ let recorded: Awaited<ReturnType<typeof recordedGraph>>;
 beforeAll(async () => {
   root = tempDir("archive-staging-");
   const dir = makePackage(join(root, VERSION), { version: VERSION, stack: "staging", imageDigests: {} }).dir;
+  // The run's status is not signed: it must not be locked into the archive with the package.
+  mkdirSync(join(dir, "status"), { recursive: true });
+  writeFileSync(join(dir, "status", "verdict.md"), "# Release status: GO\n");
   process.env.RELEASE_VERSION = VERSION;
   process.env[RELEASE_PACKAGE_ENV] = dir;
   recorded = await recordedGraph("staging");
@@ -33,6 +36,7 @@ describe("release archive (staging, package before the build)", () => {
     expect(built).toMatch(/^sha256:[0-9a-f]{64}$/);
     const objects = graph.ofType("aws:s3/bucketObjectv2:BucketObjectv2");
     expect(objects).toHaveLength(4);
+    expect(objects.map((o) => String(o.inputs?.key)).filter((k) => k.includes("/status/"))).toEqual([]);
     for (const o of objects) {
       expect(String(o.inputs?.key)).toMatch(new RegExp(`^releases/orders-api/${VERSION.replace(/\./g, "\\.")}/`));
       expect(o.inputs?.metadata).toMatchObject({ version: VERSION, stack: "staging", "image-digest": built });
