@@ -55,6 +55,12 @@ const stackCases: StackCase[] = [
   },
   { policy: serviceAfterMigration, mutate: (fs) => ({ ...fs, service: { ...fs.service!, dependencies: [] } }), expected: [{ urn: serviceUrn, message: "Service 'api-service' can roll out before its migration: add the '<service>-migration-run' command to the service's dependsOn." }] },
   {
+    label: "a run for another image",
+    policy: serviceAfterMigration,
+    mutate: (fs) => ({ ...fs, migration: { ...fs.migration!, props: { ...fs.migration!.props, triggers: [`sha256:${"c".repeat(64)}`, `sha256:${"b".repeat(64)}`] } } }),
+    expected: [{ urn: serviceUrn, message: `Service 'api-service' rolls out sha256:${"a".repeat(64)}, but no migration run before it is triggered by that digest: put the service's image digest in the migration run's triggers.` }],
+  },
+  {
     label: "through an intermediate resource",
     policy: serviceAfterMigration,
     mutate: (fs) => ({ ...fs, taskDefinition: { ...fs.taskDefinition!, dependencies: [furn(fs.migration!)] }, service: { ...fs.service!, dependencies: [furn(fs.taskDefinition!)] } }),

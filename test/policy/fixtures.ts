@@ -20,6 +20,7 @@ export const furn = (f: Fixture): string => urnOf(f.type, f.name);
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0000-1111";
 const DIGEST = "a".repeat(64);
+const TASK_DEFINITION_ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:1";
 const tags = (extra: Record<string, string> = {}): Record<string, string> => ({ "data-classification": "internal", owner: "team-backend", ...extra });
 
 export const containerDefinitions = (overrides: Record<string, unknown> = {}): string =>
@@ -56,7 +57,7 @@ export function fixtures(): Record<string, Fixture> {
     });
   const versioning = { versioningConfiguration: { status: "Enabled" } };
   const lifecycle = { rules: [{ id: "expire-noncurrent", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 90 } }] };
-  const migration: Fixture = { type: "command:local:Command", name: "api-migration-run", props: { create: "npm run cli -- migrate up" } };
+  const migration: Fixture = { type: "command:local:Command", name: "api-migration-run", props: { create: "npm run cli -- migrate up", triggers: [`sha256:${DIGEST}`, `sha256:${"b".repeat(64)}`] } };
   return {
     archive,
     logs,
@@ -80,12 +81,12 @@ export function fixtures(): Record<string, Fixture> {
       name: "api-repo",
       props: { imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: KEY_ARN }], tags: tags() },
     },
-    taskDefinition: { type: "aws:ecs/taskDefinition:TaskDefinition", name: "api-task", props: { family: "api", networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], containerDefinitions: containerDefinitions() } },
+    taskDefinition: { type: "aws:ecs/taskDefinition:TaskDefinition", name: "api-task", props: { arn: TASK_DEFINITION_ARN, family: "api", networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], containerDefinitions: containerDefinitions() } },
     migration,
     service: {
       type: "aws:ecs/service:Service",
       name: "api-service",
-      props: { desiredCount: 2, networkConfiguration: { assignPublicIp: false, subnets: ["subnet-1"], securityGroups: ["sg-1"] } },
+      props: { desiredCount: 2, taskDefinition: TASK_DEFINITION_ARN, networkConfiguration: { assignPublicIp: false, subnets: ["subnet-1"], securityGroups: ["sg-1"] } },
       dependencies: [furn(migration)],
     },
     rolePolicy: {
