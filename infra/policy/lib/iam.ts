@@ -7,6 +7,8 @@ export interface Statement {
   resources: string[];
   principals: string[];
   condition: Record<string, unknown>;
+  /** NotAction / NotResource present: the statement applies to everything except a list. */
+  negated: boolean;
 }
 
 function principalValues(p: unknown): string[] {
@@ -24,6 +26,7 @@ export function statementsOf(document: unknown): Statement[] {
     resources: asArray(s.Resource ?? s.resource ?? s.resources).filter((a): a is string => typeof a === "string"),
     principals: principalValues(s.Principal ?? s.principal),
     condition: asRecord(s.Condition ?? s.condition),
+    negated: (s.NotAction ?? s.notActions ?? s.NotResource ?? s.notResources) !== undefined,
   }));
 }
 

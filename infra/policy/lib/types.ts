@@ -35,6 +35,8 @@ export const T = {
   iamRole: ["aws:iam/role:Role"],
   iamUserPolicy: ["aws:iam/userPolicy:UserPolicy", "aws:iam/userPolicyAttachment:UserPolicyAttachment"],
   iamPolicyAttachment: ["aws:iam/policyAttachment:PolicyAttachment"],
+  /** Where a managed policy gets attached to a principal. */
+  iamManagedAttachment: ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"],
   kmsKey: ["aws:kms/key:Key"],
   securityGroup: ["aws:ec2/securityGroup:SecurityGroup"],
   securityGroupRule: ["aws:ec2/securityGroupRule:SecurityGroupRule"],

@@ -28,7 +28,7 @@ interface WildcardConfig {
 
 export const iamNoServiceWildcard: ResourceValidationPolicy = {
   name: "SEC-IAM-01-no-wildcard-actions",
-  description: "IAM policies grant named actions, not a whole service (`s3:*`).",
+  description: "IAM policies grant named actions, not wildcards (`s3:*`, `s3:Get*`) or everything-but lists (NotAction/NotResource).",
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: {
@@ -36,10 +36,12 @@ export const iamNoServiceWildcard: ResourceValidationPolicy = {
   },
   validateResource: forTypes(DOCUMENT_TYPES, (_props, args, report) => {
     const { allowedActions } = configOf<WildcardConfig>(args, { allowedActions: [] });
-    const wild = allowStatements(args)
+    const statements = allowStatements(args);
+    const wild = statements
       .flatMap((s) => s.actions)
-      .filter((a) => !isFullAdmin(a) && a.endsWith(":*") && !allowedActions.includes(a));
-    if (wild.length > 0) report(`Policy allows whole services ${[...new Set(wild)].join(", ")}: list the specific actions the workload calls.`);
+      .filter((a) => !isFullAdmin(a) && a.includes("*") && !allowedActions.some((p) => globMatch(p, a)));
+    if (wild.length > 0) report(`Policy allows wildcard actions ${[...new Set(wild)].join(", ")}: list the specific actions the workload calls.`);
+    if (statements.some((s) => s.negated)) report("Policy allows with NotAction or NotResource (everything except a list): name the actions and resources it grants instead.");
   }),
 };
 
@@ -112,4 +114,19 @@ export const iamNoUserPolicies: ResourceValidationPolicy = {
   }),
 };
 
-export const iamPolicies = [iamNoServiceWildcard, iamNoFullAdmin, iamNoResourceStar, iamNoUserPolicies];
+/** AWS managed policies that amount to administrator rights. */
+export const ADMIN_MANAGED_POLICIES = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"];
+
+export const iamNoAdminManagedPolicies: ResourceValidationPolicy = {
+  name: "SEC-IAM-05-no-admin-managed-policies",
+  description: "No role, group or user gets an AWS managed administrator policy.",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([...T.iamManagedAttachment, ...T.iamRole], (props, args, report) => {
+    const arns = T.iamRole.includes(args.type as (typeof T.iamRole)[number]) ? asArray(props.managedPolicyArns) : [props.policyArn];
+    const admin = arns.map((a) => String(a)).filter((a) => ADMIN_MANAGED_POLICIES.some((n) => a.endsWith(`:policy/${n}`)));
+    if (admin.length > 0) report(`Attaches administrator policy ${admin.join(", ")}: write a policy with the actions the workload calls.`);
+  }),
+};
+
+export const iamPolicies = [iamNoServiceWildcard, iamNoFullAdmin, iamNoResourceStar, iamNoUserPolicies, iamNoAdminManagedPolicies];
