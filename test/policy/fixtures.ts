@@ -20,6 +20,7 @@ export const furn = (f: Fixture): string => urnOf(f.type, f.name);
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0000-1111";
 const DIGEST = "a".repeat(64);
+const LB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/api/50dc6c495c0c9188";
 const TASK_DEFINITION_ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:1";
 const tags = (extra: Record<string, string> = {}): Record<string, string> => ({ "data-classification": "internal", owner: "team-backend", ...extra });
 
@@ -119,8 +120,9 @@ export function fixtures(): Record<string, Fixture> {
     },
     sgRule: { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "alb-443", props: { type: "ingress", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-1" } },
     sgIngress: { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "alb-443-v6", props: { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv6: "::/0", securityGroupId: "sg-1" } },
-    loadBalancer: { type: "aws:lb/loadBalancer:LoadBalancer", name: "api-alb", props: { loadBalancerType: "application", internal: false, dropInvalidHeaderFields: true } },
-    httpListener: { type: "aws:alb/listener:Listener", name: "api-http", props: { port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] } },
+    httpIngress: { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "alb-http-in", props: { ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0", securityGroupId: "sg-alb-http" } },
+    loadBalancer: { type: "aws:lb/loadBalancer:LoadBalancer", name: "api-alb", props: { arn: LB_ARN, loadBalancerType: "application", internal: false, dropInvalidHeaderFields: true, securityGroups: ["sg-1", "sg-alb-http"] } },
+    httpListener: { type: "aws:alb/listener:Listener", name: "api-http", props: { loadBalancerArn: LB_ARN, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] } },
     httpsListener: { type: "aws:lb/listener:Listener", name: "api-https", props: { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc", defaultActions: [{ type: "forward", targetGroupArn: "tg" }] } },
     logGroup: { type: "aws:cloudwatch/logGroup:LogGroup", name: "api-logs", props: { name: "/backend/api", retentionInDays: 365, kmsKeyId: KEY_ARN, tags: tags() } },
     secret: { type: "aws:secretsmanager/secret:Secret", name: "db-secret", props: { kmsKeyId: KEY_ARN, tags: tags({ "data-classification": "restricted" }) } },

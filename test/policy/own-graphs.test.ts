@@ -46,6 +46,16 @@ const BREAKAGES: Breakage[] = [
   ["aws:secretsmanager/secret:Secret", "SEC-SM-01-customer-managed-key", (r) => set(r, { kmsKeyId: undefined })],
   ["aws:rds/instance:Instance", "SEC-RDS-01-not-public", (r) => set(r, { publiclyAccessible: true })],
   ["aws:rds/instance:Instance", "DATA-RDS-01-encryption-cmk", (r) => set(r, { kmsKeyId: undefined })],
+  // The port-80 group also attached to the service: port 80 of the tasks would face the internet.
+  [
+    "aws:ecs/service:Service",
+    "SEC-NET-02-http-only-to-redirect",
+    (r, all) => {
+      const httpGroup = all.find((x) => x.type === "aws:ec2/securityGroup:SecurityGroup" && x.urn.endsWith("::network-alb-http"))!;
+      const net = r.outputs?.networkConfiguration as { securityGroups: string[] };
+      set(r, { networkConfiguration: { ...net, securityGroups: [...net.securityGroups, String(httpGroup.outputs?.id)] } });
+    },
+  ],
 ];
 
 describe("a deliberately broken copy of each component", () => {
@@ -58,7 +68,9 @@ describe("a deliberately broken copy of each component", () => {
       const target = all.find((r) => r.type === type);
       expect(target, `the prod graph has a ${type}`).toBeDefined();
       breakIt(target!, all);
-      expected.push(`${policy} ${target!.urn}`);
+      // Stack rules on a security group report on the ingress rule that opens it.
+      const reportedOn = policy === "SEC-NET-02-http-only-to-redirect" ? all.find((x) => x.urn.endsWith("::network-alb-http-in-0"))! : target!;
+      expected.push(`${policy} ${reportedOn.urn}`);
     }
     const report = await runner.evaluate(broken, { stack: "prod" });
     const found = new Set(report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy} ${v.urn}`));

@@ -6,7 +6,7 @@ import { ecrImmutableTags, ecrKms, ecrScanOnPush } from "../../infra/policy/sec-
 import { ecsAwsvpc, ecsImageDigest, ecsLogConfiguration, ecsNoPublicIp, ecsNonRootUser, ecsNoSecretEnvironment, ecsNotPrivileged, ecsReadOnlyRootFs, ecsSecretsValueFrom } from "../../infra/policy/sec-ops/rules/ecs";
 import { iamNoAdminManagedPolicies, iamNoFullAdmin, iamNoResourceStar, iamNoServiceWildcard, iamNoUserPolicies } from "../../infra/policy/sec-ops/rules/iam";
 import { kmsKeyRotation } from "../../infra/policy/sec-ops/rules/kms";
-import { sgWorldOnly443 } from "../../infra/policy/sec-ops/rules/network";
+import { sgHttpOnlyToRedirect, sgWorldOnly443 } from "../../infra/policy/sec-ops/rules/network";
 import { s3AclsDisabled, s3NoPublicPrincipal, s3PublicAccessBlock, s3SseKms, s3TlsOnly } from "../../infra/policy/sec-ops/rules/s3";
 import { secOpsPolicies } from "../../infra/policy/sec-ops/rules";
 import { patch, without, type ResourceCase, type StackCase } from "./cases";
@@ -52,6 +52,7 @@ const resourceCases: ResourceCase[] = [
   { policy: iamNoUserPolicies, fixture: "policyAttachment", mutate: (p) => ({ ...p, users: ["deploy-bot"] }), expected: ["Policy is attached to an IAM user: attach it to a role that the workload or person assumes."] },
   { policy: kmsKeyRotation, fixture: "kmsKey", mutate: (p) => ({ ...p, enableKeyRotation: false }), expected: ["KMS key does not rotate: set enableKeyRotation to true."] },
   { policy: sgWorldOnly443, fixture: "securityGroup", mutate: (p) => ({ ...p, ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] }), expected: ["Ingress tcp 22-22 is open to the internet: restrict the source to the load balancer's security group, or open only TCP 443."] },
+  { policy: sgWorldOnly443, fixture: "httpIngress", mutate: (p) => p, config: { redirectPorts: [] }, expected: ["Ingress tcp 80-80 is open to the internet: restrict the source to the load balancer's security group, or open only TCP 443."] },
   { policy: sgWorldOnly443, fixture: "sgIngress", mutate: (p) => ({ ...p, ipProtocol: "-1", fromPort: undefined, toPort: undefined }), expected: ["Ingress -1 0-65535 is open to the internet: restrict the source to the load balancer's security group, or open only TCP 443."] },
   { policy: albHttpRedirectOnly, fixture: "httpListener", mutate: (p) => ({ ...p, defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }), expected: ["HTTP listener serves traffic: make its only default action a redirect with protocol 'HTTPS' and statusCode 'HTTP_301'."] },
   { policy: albModernTls, fixture: "httpsListener", mutate: (p) => ({ ...p, sslPolicy: "ELBSecurityPolicy-2016-08" }), expected: ["Listener TLS policy 'ELBSecurityPolicy-2016-08' is outdated: set sslPolicy to ELBSecurityPolicy-TLS13-1-2-2021-06."] },
@@ -61,7 +62,23 @@ const resourceCases: ResourceCase[] = [
   { policy: rdsNotPublic, fixture: "database", mutate: (p) => ({ ...p, publiclyAccessible: true }), expected: ["Database is publicly accessible: set publiclyAccessible to false."] },
 ];
 
+const httpInUrn = urnOf("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-http-in");
+const http80Fix = "open only TCP 443, or keep port 80 on a group used only by load balancers whose port-80 listeners redirect to HTTPS";
+
 const stackCases: StackCase[] = [
+  { label: "group of no load balancer", policy: sgHttpOnlyToRedirect, mutate: (fs) => patch(fs, "loadBalancer", { securityGroups: ["sg-1"] }), expected: [{ urn: httpInUrn, message: `Ingress TCP 80 is open to the internet on a group no load balancer uses: ${http80Fix}.` }] },
+  {
+    label: "group shared with a service",
+    policy: sgHttpOnlyToRedirect,
+    mutate: (fs) => patch(fs, "service", { networkConfiguration: { assignPublicIp: false, subnets: ["subnet-1"], securityGroups: ["sg-alb-http"] } }),
+    expected: [{ urn: httpInUrn, message: `Ingress TCP 80 is open to the internet on a group also attached to 'api-service': ${http80Fix}.` }],
+  },
+  {
+    label: "listener serving HTTP",
+    policy: sgHttpOnlyToRedirect,
+    mutate: (fs) => patch(fs, "httpListener", { defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }),
+    expected: [{ urn: httpInUrn, message: `Ingress TCP 80 is open to the internet, but listener 'api-http' of 'api-alb' on that port does not only redirect to HTTPS: ${http80Fix}.` }],
+  },
   { policy: s3PublicAccessBlock, mutate: (fs) => without(fs, "archivePab"), expected: [{ urn: archiveUrn, message: "Bucket 'archive' has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true." }] },
   { label: "joined by bucket name", policy: s3PublicAccessBlock, mutate: (fs) => patch(fs, "logsPab", { blockPublicPolicy: false }), expected: [{ urn: logsUrn, message: "Bucket 'access-logs' public access block leaves blockPublicPolicy off: set it to true." }] },
   { policy: s3AclsDisabled, mutate: (fs) => patch(fs, "logsOwnership", { rule: { objectOwnership: "ObjectWriter" } }), expected: [{ urn: logsUrn, message: "Bucket 'access-logs' does not disable ACLs: add BucketOwnershipControls with rule.objectOwnership 'BucketOwnerEnforced'." }] },
