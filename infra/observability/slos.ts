@@ -1,7 +1,8 @@
 /**
  * SLOs of a service and their multi-window burn-rate monitors (Google SRE workbook, table 5-8):
- * page at 14.4x over 1h/5m and 6x over 6h/30m, ticket at 1x over 3d/6h. The error rate each
- * alert stands for is computed from the SLO target, never typed.
+ * page at 14.4x over 1h/5m and 6x over 6h/30m, ticket at 1x over 3d/6h. Datadog accepts long
+ * windows of at most 48 hours, so the ticket tier is declared as the same budget consumption
+ * over 48h/4h (1.5x). The error rate each alert stands for is computed from the SLO target.
  */
 import type { ServiceConfig, StackConfig } from "../../config/schema";
 import { commonTags, formatNumber } from "./monitors";
@@ -31,11 +32,32 @@ export interface BurnRateWindow {
   priority: number;
 }
 
-export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
+const HOURS: Record<string, number> = { "5m": 5 / 60, "30m": 0.5, "1h": 1, "4h": 4, "6h": 6, "48h": 48, "3d": 72, "7d": 168, "30d": 720, "90d": 2160 };
+
+/** The SRE workbook's tiers, as intended. */
+export const SRE_BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
   { severity: "page", longWindow: "1h", shortWindow: "5m", rate: 14.4, priority: 1 },
   { severity: "page", longWindow: "6h", shortWindow: "30m", rate: 6, priority: 2 },
   { severity: "ticket", longWindow: "3d", shortWindow: "6h", rate: 1, priority: 3 },
 ];
+
+/** Datadog's limit on a burn-rate alert's long window (docs: "1 hour <= long window <= 48 hours"). */
+export const DATADOG_MAX_LONG_WINDOW_HOURS = 48;
+
+/**
+ * A tier Datadog accepts: a long window beyond the limit is shortened to it, and the rate raised
+ * by the same factor (the short window shrinks with it), so the alert still fires on the same
+ * share of the error budget consumed.
+ */
+export function fitToDatadog(w: BurnRateWindow): BurnRateWindow {
+  const factor = HOURS[w.longWindow]! / DATADOG_MAX_LONG_WINDOW_HOURS;
+  if (factor <= 1) return w;
+  const short = HOURS[w.shortWindow]! / factor;
+  return { ...w, longWindow: `${DATADOG_MAX_LONG_WINDOW_HOURS}h`, shortWindow: short >= 1 ? `${short}h` : `${Math.round(short * 60)}m`, rate: Number((w.rate * factor).toPrecision(12)) };
+}
+
+/** The tiers as declared in Datadog. */
+export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = SRE_BURN_RATE_WINDOWS.map(fitToDatadog);
 
 export interface BurnRateDefinition {
   key: string;
@@ -55,7 +77,6 @@ export interface BurnRateDefinition {
   message(dashboardUrl: string): string;
 }
 
-const HOURS: Record<string, number> = { "5m": 5 / 60, "30m": 0.5, "1h": 1, "6h": 6, "3d": 72, "7d": 168, "30d": 720, "90d": 2160 };
 
 export function sloDefinitions(cfg: StackConfig, svc: ServiceConfig): SloDefinition[] {
   const s = svc.monitoring.slos;
