@@ -13,7 +13,7 @@ export function generatedServices(stack: string, count: number): Record<string, 
   const overrides: Record<string, unknown> = { services };
   if (cfg.images.source === "promote") {
     const digest = cfg.images.digests[base.name]!;
-    overrides.images = { source: "promote", digests: Object.fromEntries(services.map((s) => [s.name, digest])) };
+    overrides.images = { ...cfg.images, digests: Object.fromEntries(services.map((s) => [s.name, digest])) };
   }
   return overrides;
 }
