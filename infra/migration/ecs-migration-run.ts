@@ -7,9 +7,8 @@
  */
 import type { DescribeTasksCommandOutput, RunTaskCommandInput, RunTaskCommandOutput, Task } from "@aws-sdk/client-ecs";
 import { z } from "zod";
+import { EXIT_LOCK_HELD } from "../../backend/src/migrate/runner";
 
-/** The runner's own exit code for "another migration is running" (see backend/src/migrate). */
-export const LOCK_HELD_EXIT_CODE = 3;
 
 export const runSettingsSchema = z.object({
   AWS_REGION: z.string().min(1),
@@ -64,8 +63,8 @@ export function judgeStoppedTask(task: Task, container: string, logGroup: string
   const logs = `logs: ${logGroup}, stream migrate/${container}/${taskId}`;
   if (!c) return { ok: false, exitCode: 1, message: `migration task ${taskId} stopped without container "${container}" (${task.stoppedReason ?? "no reason given"}); ${logs}` };
   if (c.exitCode === 0) return { ok: true, message: `migrations applied (task ${taskId}); ${logs}` };
-  if (c.exitCode === LOCK_HELD_EXIT_CODE) {
-    return { ok: false, exitCode: 1, message: `another migration is running against this database (task ${taskId} exited ${LOCK_HELD_EXIT_CODE}); wait for it, then run pulumi up again; ${logs}` };
+  if (c.exitCode === EXIT_LOCK_HELD) {
+    return { ok: false, exitCode: 1, message: `another migration is running against this database (task ${taskId} exited ${EXIT_LOCK_HELD}); wait for it, then run pulumi up again; ${logs}` };
   }
   if (c.exitCode === undefined || c.exitCode === null) {
     return { ok: false, exitCode: 1, message: `migration task ${taskId} never ran its container: ${c.reason ?? task.stoppedReason ?? "unknown reason"} (image pull, secrets or network); ${logs}` };

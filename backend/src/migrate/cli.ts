@@ -51,7 +51,7 @@ export async function runMigrateCli(argv: string[], env: NodeJS.ProcessEnv = pro
   } catch (err) {
     if (err instanceof MigrationLockHeldError) {
       log.error(err.message);
-      return 3;
+      return err.exitCode;
     }
     if (err instanceof ConfigError) {
       log.error("invalid configuration", { problems: err.problems });

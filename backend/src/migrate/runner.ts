@@ -66,10 +66,13 @@ export interface RunReport {
   latest: string | null;
 }
 
-/** Another runner holds the advisory lock. Exit code 3. */
+/** The runner's exit code when another runner holds the lock: the task, the CLI and the ECS waiter agree on it. */
+export const EXIT_LOCK_HELD = 3;
+
+/** Another runner holds the advisory lock. */
 export class MigrationLockHeldError extends Error {
   override readonly name = "MigrationLockHeldError";
-  readonly exitCode = 3;
+  readonly exitCode = EXIT_LOCK_HELD;
 }
 
 /** A migration failed (after its retries); the database is as it was before that migration. */

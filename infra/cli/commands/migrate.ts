@@ -23,8 +23,6 @@ import { verifyMigrations, type VerifyReport } from "../../../backend/src/toolin
 import { BlockingError, ExitCodeError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
 
-export const EXIT_LOCK_HELD = 3;
-
 interface MigrateOptions {
   databaseUrl?: string;
   to?: string;
@@ -81,7 +79,7 @@ function printVerify(report: VerifyReport): void {
 
 /** Maps runner errors to the CLI contract. */
 function translate(err: unknown): unknown {
-  if (err instanceof MigrationLockHeldError) return new ExitCodeError(err.message, EXIT_LOCK_HELD);
+  if (err instanceof MigrationLockHeldError) return new ExitCodeError(err.message, err.exitCode);
   if (err instanceof MigrationUsageError) return new InputError(err.message);
   if (err instanceof MigrationRefusedError) return new BlockingError(err.message);
   if (err instanceof MigrationFailedError) return new BlockingError(err.message);
