@@ -51,7 +51,6 @@ export async function artifactsStep(ctx: ReleaseContext): Promise<StepResult> {
     const archiveName = `backend-${ctx.version}.tar.gz`;
     cpSync(archive.file, join(dir, archiveName));
     ctx.state.archiveFile = join(dir, archiveName);
-    ctx.state.artifactSha256 = archive.sha256;
 
     ctx.progress("writing the SBOM");
     const sbomName = `sbom-${ctx.version}.cdx.json`;

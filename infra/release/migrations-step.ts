@@ -71,7 +71,6 @@ export async function migrationsStep(ctx: ReleaseContext): Promise<StepResult> {
     ctx.progress("verifying migrations on an embedded PostgreSQL");
     verify = await verifyMigrations({ onProgress: ctx.progress, ...(ctx.bundlePaths ? { paths: ctx.bundlePaths } : {}) });
     if (!verify.ok) fail(result, ...verify.problems.map((p) => `verify: ${p}`));
-    ctx.state.verifyTimingsMs = Object.fromEntries(verify.timings.map((t) => [t.name, { upMs: t.upMs, downMs: t.downMs }]));
     const plan = await planMigrations(ctx.bundlePaths ? { paths: ctx.bundlePaths } : {});
     const dir = join(ctx.dir, "migrations");
     mkdirSync(dir, { recursive: true });

@@ -40,7 +40,6 @@ export async function policyStep(ctx: ReleaseContext): Promise<StepResult> {
     mkdirSync(previewDir, { recursive: true });
     writeFileSync(join(previewDir, "graph.json"), `${JSON.stringify(recorded.deployment, null, 2)}\n`);
     writeFileSync(join(previewDir, "resource-counts.json"), `${JSON.stringify(Object.fromEntries(countByType(recorded.deployment)), null, 2)}\n`);
-    ctx.state.graphFile = join(previewDir, "graph.json");
 
     ctx.progress("evaluating the policy packs through @pulumi/policy's analyzer");
     const started = performance.now();

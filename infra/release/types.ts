@@ -49,16 +49,13 @@ export interface ReleaseContext {
   /** Overrides for tests: another migration bundle, another stack config file. */
   bundlePaths?: BundlePaths;
   configFile?: string;
-  /** Shared state between steps (e.g. the built artifact, the verify timings). */
+  /** Shared state between steps (the built artifact the smoke test starts). */
   state: Partial<ReleaseState>;
 }
 
 export interface ReleaseState {
   /** The backend archive in the package: what the smoke test unpacks and starts. */
   archiveFile: string;
-  artifactSha256: string;
-  verifyTimingsMs: Record<string, { upMs: number; downMs: number | null }>;
-  graphFile: string;
 }
 
 export function step(id: string, title: string, blocking = true): StepResult {

@@ -80,7 +80,7 @@ describe.each(STACKS)("stack %s", (stack) => {
   it("never records a secret value in the graph", async () => {
     const { deployment } = await recordedGraph(stack);
     expect(JSON.stringify(deployment)).not.toContain("offline-preview-placeholder");
-    const version = g_secretVersion(deployment.deployment.resources);
+    const version = new Graph(deployment).ofType("aws:secretsmanager/secretVersion:SecretVersion")[0]!;
     expect(JSON.stringify(version.inputs?.secretString)).toContain("1b47061264138c4ac30d75fd1eb44270");
   });
 
@@ -190,12 +190,6 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect((outputs.migrationTaskArns as Record<string, string>)[name]).toMatch(/^arn:aws:ecs:.*:task-definition\//);
   });
 });
-
-function g_secretVersion(resources: { type: string; inputs?: Record<string, unknown> }[]) {
-  const found = resources.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
-  if (!found) throw new Error("no secret version in the graph");
-  return found;
-}
 
 describe("staging builds, prod promotes", () => {
   it("staging builds its image from backend/Dockerfile, tagged with version and git sha", async () => {
