@@ -12,8 +12,14 @@ import { looksLikeSecretValue, SECRET_LIKE_NAME } from "./secret-patterns";
 export { SECRET_LIKE_NAME } from "./secret-patterns";
 
 export const PROJECT = "backend-release";
-export const ENVIRONMENTS = ["staging", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+/**
+ * What kind of stack this is. A production-tier stack gets the stricter rules (refineCfg), the
+ * sign-off floor, 24x7 paging and the protective settings; nothing branches on a stack's name.
+ */
+export const PROFILES = ["production", "non-production"] as const;
+export type Profile = (typeof PROFILES)[number];
+/** An environment's name as tags, logs and monitors carry it (`env:`); free, not an enum. */
+export type Environment = string;
 
 const slug = z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, "lowercase letters, digits and dashes, 3-40 chars");
 const envVarName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "an UPPER_SNAKE_CASE variable name");
@@ -65,6 +71,21 @@ const images = z.discriminatedUnion("source", [
   }),
 ]);
 
+/** Relative to the repository root: no `..`, no absolute path (the graph must not depend on the checkout). */
+const repoPath = z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/, "a path relative to the repository root, without ..");
+
+/**
+ * How a service's image and release artifact are built: the npm workspace holding its code (its
+ * `migrations/`, `seeds/` and `openapi.json` live there), the Docker build context and Dockerfile.
+ * The top-level `build` is the shared default; a service sets its own `build` to differ.
+ */
+const build = z.strictObject({
+  workspace: repoPath,
+  context: repoPath,
+  dockerfile: repoPath,
+});
+export type BuildConfig = z.infer<typeof build>;
+
 const thresholds = z.strictObject({
   warning: z.number(),
   critical: z.number(),
@@ -109,6 +130,10 @@ const service = z.strictObject({
   environment: z.record(envVarName, z.string()),
   /** Names of runtime secrets; values come from secret config `runtimeSecrets.<service>.<NAME>`. */
   secrets: z.array(envVarName),
+  /** Whether the service connects to the stack's database (its tasks get the wiring and wait for its migrations). */
+  usesDatabase: z.boolean().default(true),
+  /** This service's own build; omitted = the stack's shared `build`. */
+  build: build.optional(),
   monitoring,
 });
 export type ServiceConfig = z.infer<typeof service>;
@@ -128,7 +153,20 @@ const database = z.strictObject({
   /** Bounds handed to the migration runner (lock_timeout / statement_timeout). */
   migrationLockTimeoutMs: z.int().min(100).max(60_000),
   migrationStatementTimeoutMs: z.int().min(1_000),
+  /**
+   * The database's migrations: one run per database, before any service using it rolls out.
+   * `runWith` names the service whose image carries the runner and the bundle (its workspace's
+   * `migrations/` and `seeds/`); default: the first service using the database.
+   */
+  migrations: z
+    .strictObject({
+      runWith: slug.optional(),
+      /** The runner's advisory lock id (a bigint): runners of one database exclude each other. */
+      lockId: z.int().min(1).max(Number.MAX_SAFE_INTEGER).default(7241865325823964),
+    })
+    .default({ lockId: 7241865325823964 }),
 });
+export type DatabaseConfig = z.infer<typeof database>;
 
 const logs = z.strictObject({
   retentionDays: z.literal(LOG_RETENTION_DAYS),
@@ -183,12 +221,15 @@ const tags = z.strictObject({
 
 export const stackConfigSchema = z
   .strictObject({
-    environment: z.enum(ENVIRONMENTS),
-    /** Prod's stateful resources (database, archive, keys, repos) are `protect`ed. */
+    /** The environment's name in tags, logs and monitors (`env:`). */
+    environment: slug,
+    profile: z.enum(PROFILES),
+    /** Stateful resources (database, archive, keys, repos) are `protect`ed and retained on delete. */
     protectStateful: z.boolean(),
     network,
     alb,
     images,
+    build,
     services: z.array(service).min(1),
     database,
     logs,
@@ -207,6 +248,7 @@ type Ctx = z.RefinementCtx;
 /** The parts of the parsed config the cross-field rules read (named to avoid a type cycle). */
 type StackConfigShape = {
   environment: Environment;
+  profile: Profile;
   protectStateful: boolean;
   images: z.infer<typeof images>;
   services: ServiceConfig[];
@@ -244,10 +286,26 @@ function refineCfg(cfg: StackConfigShape, ctx: Ctx): void {
       issue(ctx, ["services", i, "memoryMiB"], `Fargate with cpu ${svc.cpu} needs memoryMiB between ${fargateMemory[0]} and ${fargateMemory[1]}, found ${svc.memoryMiB}`);
     }
     refineMonitors(svc, i, cfg, ctx);
-    if (cfg.environment === "prod" && svc.minCount < 2) {
-      issue(ctx, ["services", i, "minCount"], `prod needs at least 2 tasks for availability, found ${svc.minCount}`);
+    if (cfg.profile === "production" && svc.minCount < 2) {
+      issue(ctx, ["services", i, "minCount"], `a production-tier stack needs at least 2 tasks for availability, found ${svc.minCount}`);
+    }
+    if (!svc.usesDatabase) {
+      for (const kind of Object.keys(svc.monitoring.monitors) as MonitorKind[]) {
+        if (MONITOR_CATALOG[kind].scope !== "service") {
+          issue(ctx, ["services", i, "monitoring", "monitors", kind], `${svc.name} does not use the database (usesDatabase: false); remove this ${MONITOR_CATALOG[kind].scope} monitor`);
+        }
+      }
     }
   });
+  if (!cfg.services.some((s) => s.usesDatabase)) {
+    issue(ctx, ["services"], "no service uses the database (every service has usesDatabase: false); set usesDatabase: true on the service whose image migrates it");
+  }
+  const runWith = cfg.database.migrations.runWith;
+  if (runWith !== undefined) {
+    const runner = cfg.services.find((s) => s.name === runWith);
+    if (!runner) issue(ctx, ["database", "migrations", "runWith"], `no service named "${runWith}"; expected one of ${cfg.services.map((s) => `"${s.name}"`).join(", ")}`);
+    else if (!runner.usesDatabase) issue(ctx, ["database", "migrations", "runWith"], `"${runWith}" does not use the database (usesDatabase: false), so its image cannot migrate it`);
+  }
 
   if (cfg.images.source === "promote") {
     cfg.services.forEach((svc) => {
@@ -265,19 +323,20 @@ function refineCfg(cfg: StackConfigShape, ctx: Ctx): void {
     if (cfg.oncall.secondary.includes(p)) issue(ctx, ["oncall", "secondary"], `${p} is in both the primary and the secondary rotation`);
   }
 
-  // Prod is stricter than staging: these are the rules, not suggestions.
-  if (cfg.environment === "prod") {
+  // A production-tier stack is stricter: these are the rules, not suggestions.
+  if (cfg.profile === "production") {
+    const p = "a production-tier stack";
     const rules: [boolean, (string | number)[], string][] = [
-      [cfg.protectStateful, ["protectStateful"], "prod must protect its stateful resources: expected true, found false"],
-      [cfg.images.source === "promote", ["images", "source"], `prod deploys the digest staging validated: expected "promote", found "${cfg.images.source}"`],
-      [cfg.database.backupRetentionDays >= 30, ["database", "backupRetentionDays"], `prod keeps backups at least 30 days, found ${cfg.database.backupRetentionDays}`],
-      [cfg.database.multiAz, ["database", "multiAz"], "prod runs Multi-AZ: expected true, found false"],
-      [cfg.database.deletionProtection, ["database", "deletionProtection"], "prod has deletion protection: expected true, found false"],
-      [cfg.logs.retentionDays >= 90, ["logs", "retentionDays"], `prod keeps logs at least 90 days, found ${cfg.logs.retentionDays}`],
-      [cfg.archive.objectLockMode === "COMPLIANCE", ["archive", "objectLockMode"], `prod archives in COMPLIANCE mode, found ${cfg.archive.objectLockMode}`],
-      [cfg.oncall.urgency === "high", ["oncall", "urgency"], `prod pages with high urgency 24x7, found ${cfg.oncall.urgency}`],
-      [cfg.oncall.primary.length >= 2, ["oncall", "primary"], "prod needs at least 2 people in the primary rotation (no single-person layer)"],
-      [cfg.oncall.secondary.length >= 2, ["oncall", "secondary"], "prod needs at least 2 people in the secondary rotation (no single-person layer)"],
+      [cfg.protectStateful, ["protectStateful"], `${p} must protect its stateful resources: expected true, found false`],
+      [cfg.images.source === "promote", ["images", "source"], `${p} deploys a digest a non-production stack validated: expected "promote", found "${cfg.images.source}"`],
+      [cfg.database.backupRetentionDays >= 30, ["database", "backupRetentionDays"], `${p} keeps backups at least 30 days, found ${cfg.database.backupRetentionDays}`],
+      [cfg.database.multiAz, ["database", "multiAz"], `${p} runs Multi-AZ: expected true, found false`],
+      [cfg.database.deletionProtection, ["database", "deletionProtection"], `${p} has deletion protection: expected true, found false`],
+      [cfg.logs.retentionDays >= 90, ["logs", "retentionDays"], `${p} keeps logs at least 90 days, found ${cfg.logs.retentionDays}`],
+      [cfg.archive.objectLockMode === "COMPLIANCE", ["archive", "objectLockMode"], `${p} archives in COMPLIANCE mode, found ${cfg.archive.objectLockMode}`],
+      [cfg.oncall.urgency === "high", ["oncall", "urgency"], `${p} pages with high urgency 24x7, found ${cfg.oncall.urgency}`],
+      [cfg.oncall.primary.length >= 2, ["oncall", "primary"], `${p} needs at least 2 people in the primary rotation (no single-person layer)`],
+      [cfg.oncall.secondary.length >= 2, ["oncall", "secondary"], `${p} needs at least 2 people in the secondary rotation (no single-person layer)`],
     ];
     for (const [ok, path, message] of rules) if (!ok) issue(ctx, path, message);
   } else if (cfg.database.backupRetentionDays < 7) {

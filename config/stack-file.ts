@@ -3,7 +3,7 @@
  * `namespace:key` entry whose value is a string (structured values JSON-encoded). `secure:` values
  * are listed as secret keys and never decoded here.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { namespaceValues, parseStackConfig } from "./load";
@@ -61,6 +61,27 @@ export function readStackFile(stack: string, root = REPO_ROOT, configFile?: stri
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return { stack, file, config, secretKeys };
+}
+
+const STACK_FILE_RE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
+
+/**
+ * The stacks, discovered from the `Pulumi.<stack>.yaml` files at the root: the one list every
+ * command, doc and workflow check uses. A new environment is a new file, not a code change.
+ */
+export function discoverStacks(root = REPO_ROOT): string[] {
+  return readdirSync(root)
+    .map((f) => STACK_FILE_RE.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/** Discovered stacks with their configs, non-production tiers first (the order a release is promoted in). */
+export function stacksInPromotionOrder(root = REPO_ROOT): { stack: string; cfg: StackConfig }[] {
+  const rank = (cfg: StackConfig) => (cfg.profile === "production" ? 1 : 0);
+  return discoverStacks(root)
+    .map((stack) => ({ stack, cfg: loadStackConfig(stack, root) }))
+    .sort((a, b) => rank(a.cfg) - rank(b.cfg) || a.stack.localeCompare(b.stack));
 }
 
 /** The validated config of a committed stack, without the Pulumi runtime (docs, runbooks, release). */

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { stackNames, type StackNames } from "../config/names";
 import type { StackConfig } from "../config/schema";
 import { REPO_ROOT } from "../config/stack-file";
 
@@ -15,6 +16,8 @@ export interface StackContext {
   region: string;
   version: string;
   gitSha: string;
+  /** Every physical name the stack's resources get (config/names.ts). */
+  names: StackNames;
   /** The tags every taggable resource carries; data stores add data-classification and owner. */
   tags(extra?: Record<string, string>): Record<string, string>;
   /** Options for stateful resources: protected and retained on delete where the stack says so. */
@@ -55,6 +58,7 @@ export function createContext(stack: string, cfg: StackConfig, region: string): 
     region,
     version: releaseVersion(),
     gitSha: gitSha(),
+    names: stackNames(stack, cfg),
     tags: (extra = {}) => ({ ...base, ...extra }),
     stateful: cfg.protectStateful ? { protect: true, retainOnDelete: true } : {},
   };

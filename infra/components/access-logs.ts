@@ -20,7 +20,7 @@ export class AccessLogs extends pulumi.ComponentResource {
       `${name}-bucket`,
       {
         ctx,
-        bucketName: `backend-release-${ctx.stack}-access-logs-${ctx.region}`,
+        bucketName: ctx.names.accessLogBucket(ctx.region),
         purpose: "access-logs",
         lifecycleRules: [
           { id: "expire-logs", status: "Enabled", filter: {}, expiration: { days: ctx.cfg.alb.accessLogRetentionDays }, noncurrentVersionExpiration: { noncurrentDays: 7 } },

@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { isProductionTier } from "../../config/units";
 import { fargateTask, type WorkloadArgs } from "./fargate-task";
 
 export interface BackendServiceArgs extends WorkloadArgs {
@@ -14,8 +15,8 @@ export interface BackendServiceArgs extends WorkloadArgs {
   accessLogBucket: pulumi.Input<string>;
   /** The access-log bucket's settings and policy: AWS checks write access when logging is turned on. */
   accessLogBucketReady: pulumi.Resource[];
-  /** The service's rollout starts only after this (the migration run) succeeded. */
-  migrationRun: pulumi.Resource;
+  /** The service's rollout starts only after this (its database's migration run) succeeded; none when it uses no database. */
+  migrationRun?: pulumi.Resource;
 }
 
 export class BackendService extends pulumi.ComponentResource {
@@ -34,7 +35,7 @@ export class BackendService extends pulumi.ComponentResource {
     const task = fargateTask(name, {
       workload: args,
       logName: svc.name,
-      family: `backend-release-${ctx.stack}-${svc.name}`,
+      family: ctx.names.taskFamily(svc.name),
       cpu: svc.cpu,
       memoryMiB: svc.memoryMiB,
       rolesFor: svc.name,
@@ -55,7 +56,8 @@ export class BackendService extends pulumi.ComponentResource {
         dropInvalidHeaderFields: true,
         desyncMitigationMode: "strictest",
         idleTimeout: ctx.cfg.alb.idleTimeoutSeconds,
-        enableDeletionProtection: ctx.cfg.environment === "prod",
+        // A production-tier load balancer is not deleted by a stray `pulumi destroy` or replacement.
+        enableDeletionProtection: isProductionTier(ctx.cfg),
         accessLogs: { bucket: args.accessLogBucket, prefix: `alb/${svc.name}`, enabled: true },
         tags,
       },
@@ -103,7 +105,7 @@ export class BackendService extends pulumi.ComponentResource {
     this.service = new aws.ecs.Service(
       `${name}-service`,
       {
-        name: svc.name,
+        name: ctx.names.ecsService(svc.name),
         cluster: args.clusterArn,
         taskDefinition: taskDefinition.arn,
         desiredCount: svc.desiredCount,
@@ -123,7 +125,7 @@ export class BackendService extends pulumi.ComponentResource {
         tags,
       },
       // Autoscaling owns desiredCount after the first deploy.
-      { parent: this, dependsOn: [https, args.migrationRun], ignoreChanges: ["desiredCount"] },
+      { parent: this, dependsOn: args.migrationRun ? [https, args.migrationRun] : [https], ignoreChanges: ["desiredCount"] },
     );
 
     const scaling = new aws.appautoscaling.Target(

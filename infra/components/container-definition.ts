@@ -6,6 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/schema";
 import type { ContainerSecret } from "./runtime-secrets";
 
+/** How a task reaches the stack's database. */
+export interface DatabaseWiring {
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  name: string;
+  masterSecretArn: pulumi.Input<string>;
+}
+
 /** The runner inside the image (see backend/Dockerfile); `up` applies pending migrations. */
 export const MIGRATION_COMMAND = ["node", "dist/migrate/cli.js", "up"];
 /** The unprivileged user the image defines; ECS enforces it even if the image changes. */
@@ -25,7 +33,8 @@ export interface ContainerDefinitionArgs {
   region: string;
   logGroupName: pulumi.Input<string>;
   logStreamPrefix: string;
-  database: { host: pulumi.Input<string>; port: pulumi.Input<number>; name: string; masterSecretArn: pulumi.Input<string> };
+  /** Absent for a service that uses no database: no PG* wiring, no database credentials. */
+  database?: DatabaseWiring;
   secrets: ContainerSecret[];
   /** Extra plain environment (never secret: the schema rejects secret-like names). */
   environment?: Record<string, string>;
@@ -35,8 +44,9 @@ export interface ContainerDefinitionArgs {
 
 export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Output<string> {
   return pulumi
-    .all([args.imageRef, args.imageDigest, args.logGroupName, args.database.host, args.database.port, args.database.masterSecretArn, ...args.secrets.map((s) => s.valueFrom)])
+    .all([args.imageRef, args.imageDigest, args.logGroupName, args.database?.host ?? "", args.database?.port ?? 0, args.database?.masterSecretArn ?? "", ...args.secrets.map((s) => s.valueFrom)])
     .apply(([image, digest, logGroup, host, port, masterSecretArn, ...secretArns]) => {
+      const db = args.database;
       const environment: Record<string, string> = {
         ...args.svc.environment,
         ...args.environment,
@@ -46,10 +56,7 @@ export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Outp
         APP_VERSION: args.version,
         GIT_SHA: args.gitSha,
         IMAGE_DIGEST: String(digest),
-        PGHOST: String(host),
-        PGPORT: String(port),
-        PGDATABASE: args.database.name,
-        PGSSLMODE: "require",
+        ...(db ? { PGHOST: String(host), PGPORT: String(port), PGDATABASE: db.name, PGSSLMODE: "require" } : {}),
       };
       if (args.withPort) {
         environment.PORT = String(args.svc.port);
@@ -58,8 +65,12 @@ export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Outp
       }
       const secrets = [
         // RDS keeps the master credentials as JSON; ECS extracts single keys with `:key::`.
-        { name: "PGUSER", valueFrom: `${masterSecretArn}:username::` },
-        { name: "PGPASSWORD", valueFrom: `${masterSecretArn}:password::` },
+        ...(db
+          ? [
+              { name: "PGUSER", valueFrom: `${masterSecretArn}:username::` },
+              { name: "PGPASSWORD", valueFrom: `${masterSecretArn}:password::` },
+            ]
+          : []),
         ...args.secrets.map((s, i) => ({ name: s.name, valueFrom: String(secretArns[i]) })),
       ];
       return JSON.stringify([

@@ -1,17 +1,29 @@
 /**
  * RDS PostgreSQL: encrypted with the customer `data` key, master password managed by RDS in
- * Secrets Manager (never in config or state), backups and deletion protection per environment,
- * Multi-AZ in prod, Performance Insights encrypted, private, slow statements logged.
+ * Secrets Manager (never in config or state), backups and deletion protection as configured,
+ * Multi-AZ where configured, Performance Insights encrypted, private, slow statements logged.
+ *
+ * Narrow inputs: the database's own config block, its physical names, the network it lives in;
+ * `stack.ts` adapts the stack config to these.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackContext } from "../context";
+import type { DatabaseConfig } from "../../config/schema";
 
 export interface DatabaseArgs {
-  ctx: StackContext;
-  kmsKeyArn: pulumi.Input<string>;
+  config: Omit<DatabaseConfig, "migrations">;
+  names: { identifier: string; finalSnapshot: string; postgresLogGroup: string };
+  /** Shown in descriptions only. */
+  stackLabel: string;
+  privateSubnetIds: string[];
   securityGroupId: pulumi.Input<string>;
+  kmsKeyArn: pulumi.Input<string>;
   logsKeyArn: pulumi.Input<string>;
+  logRetentionDays: number;
+  tags: Record<string, string>;
+  dataTags: Record<string, string>;
+  /** protect / retainOnDelete for the instance. */
+  stateful: pulumi.CustomResourceOptions;
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -21,17 +33,15 @@ export class Database extends pulumi.ComponentResource {
 
   constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:database:Database", name, {}, opts);
-    const { ctx } = args;
-    const db = ctx.cfg.database;
+    const db = args.config;
     const major = db.engineVersion.split(".")[0];
-    const dataTags = ctx.tags({ "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner, purpose: "orders-database" });
 
-    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: ctx.cfg.network.privateSubnetIds, description: "Private subnets for the orders database", tags: ctx.tags() }, { parent: this });
+    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.privateSubnetIds, description: `Private subnets for the ${db.dbName} database`, tags: args.tags }, { parent: this });
     const params = new aws.rds.ParameterGroup(
       `${name}-params`,
       {
         family: `postgres${major}`,
-        description: `orders database parameters (${ctx.stack})`,
+        description: `${db.dbName} database parameters (${args.stackLabel})`,
         parameters: [
           // Slow statements reach the postgresql log export (and from there Datadog).
           { name: "log_min_duration_statement", value: String(db.slowStatementMs) },
@@ -39,23 +49,22 @@ export class Database extends pulumi.ComponentResource {
           { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
           { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
         ],
-        tags: ctx.tags(),
+        tags: args.tags,
       },
       { parent: this },
     );
 
     // RDS would create the export's log group itself: unencrypted, kept forever. Declared first, ours wins.
-    const identifier = `backend-release-${ctx.stack}-orders`;
     const postgresLog = new aws.cloudwatch.LogGroup(
       `${name}-postgresql-log`,
-      { name: `/aws/rds/instance/${identifier}/postgresql`, retentionInDays: ctx.cfg.logs.retentionDays, kmsKeyId: args.logsKeyArn, tags: dataTags },
+      { name: args.names.postgresLogGroup, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn, tags: args.dataTags },
       { parent: this },
     );
 
     this.instance = new aws.rds.Instance(
       `${name}-instance`,
       {
-        identifier,
+        identifier: args.names.identifier,
         engine: "postgres",
         engineVersion: db.engineVersion,
         instanceClass: db.instanceClass,
@@ -78,7 +87,7 @@ export class Database extends pulumi.ComponentResource {
         maintenanceWindow: "sun:03:30-sun:04:30",
         deletionProtection: db.deletionProtection,
         skipFinalSnapshot: false,
-        finalSnapshotIdentifier: `backend-release-${ctx.stack}-orders-final`,
+        finalSnapshotIdentifier: args.names.finalSnapshot,
         copyTagsToSnapshot: true,
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: args.kmsKeyArn,
@@ -87,9 +96,9 @@ export class Database extends pulumi.ComponentResource {
         autoMinorVersionUpgrade: true,
         iamDatabaseAuthenticationEnabled: true,
         applyImmediately: false,
-        tags: dataTags,
+        tags: args.dataTags,
       },
-      { parent: this, ...ctx.stateful, dependsOn: [postgresLog] },
+      { parent: this, ...args.stateful, dependsOn: [postgresLog] },
     );
     this.masterSecretArn = this.instance.masterUserSecrets.apply((s) => {
       const arn = s?.[0]?.secretArn;

@@ -9,12 +9,12 @@ export class EcsCluster extends pulumi.ComponentResource {
   constructor(name: string, args: { ctx: StackContext; logsKeyArn: pulumi.Input<string> }, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:service:EcsCluster", name, {}, opts);
     const { ctx } = args;
-    const clusterName = `backend-release-${ctx.stack}`;
+    const clusterName = ctx.names.cluster;
     // Container Insights would create its log group itself: unencrypted, kept forever.
     const insights = new aws.cloudwatch.LogGroup(
       `${name}-insights-log`,
       {
-        name: `/aws/ecs/containerinsights/${clusterName}/performance`,
+        name: ctx.names.containerInsightsLogGroup,
         retentionInDays: ctx.cfg.logs.retentionDays,
         kmsKeyId: args.logsKeyArn,
         tags: ctx.tags({ "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }),

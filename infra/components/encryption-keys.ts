@@ -33,7 +33,7 @@ export class EncryptionKeys extends pulumi.ComponentResource {
         },
         { parent: this, ...ctx.stateful },
       );
-      new aws.kms.Alias(`${name}-${purpose}`, { name: `alias/backend-release-${ctx.stack}-${purpose}`, targetKeyId: k.keyId }, { parent: this });
+      new aws.kms.Alias(`${name}-${purpose}`, { name: ctx.names.kmsAlias(purpose), targetKeyId: k.keyId }, { parent: this });
       return k;
     };
     this.data = key("data", "Database, Performance Insights and runtime secrets");

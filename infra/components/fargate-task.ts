@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/schema";
 import type { StackContext } from "../context";
-import { containerDefinitions } from "./container-definition";
+import { containerDefinitions, type DatabaseWiring } from "./container-definition";
 import type { ContainerSecret } from "./runtime-secrets";
 import { ecsTaskRoles } from "./task-roles";
 
@@ -23,13 +23,14 @@ export interface WorkloadArgs {
   logsKeyArn: pulumi.Input<string>;
   dataKeyArn: pulumi.Input<string>;
   artifactsKeyArn: pulumi.Input<string>;
-  database: { host: pulumi.Input<string>; port: pulumi.Input<number>; name: string; masterSecretArn: pulumi.Input<string> };
+  /** Absent for a service that uses no database. */
+  database?: DatabaseWiring;
   secrets: ContainerSecret[];
 }
 
 export interface FargateTaskArgs {
   workload: WorkloadArgs;
-  /** `/backend-release/<stack>/<logName>` */
+  /** The workload whose log group this is (config/names.ts `logGroup`). */
   logName: string;
   family: string;
   cpu: number;
@@ -48,7 +49,7 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-logs`,
     {
-      name: `/backend-release/${ctx.stack}/${args.logName}`,
+      name: ctx.names.logGroup(args.logName),
       retentionInDays: ctx.cfg.logs.retentionDays,
       kmsKeyId: w.logsKeyArn,
       tags: ctx.tags({ service: svc.name, "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }),
@@ -60,7 +61,7 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
     svc: args.rolesFor,
     repositoryArn: w.repositoryArn,
     logGroupArn: logGroup.arn,
-    secretArns: [w.database.masterSecretArn, ...w.secrets.map((s) => s.valueFrom)],
+    secretArns: [...(w.database ? [w.database.masterSecretArn] : []), ...w.secrets.map((s) => s.valueFrom)],
     kmsKeyArns: [w.dataKeyArn, w.artifactsKeyArn],
     parent: args.parent,
   });
@@ -88,7 +89,7 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
         region: ctx.region,
         logGroupName: logGroup.name,
         logStreamPrefix: args.container.logStreamPrefix,
-        database: w.database,
+        ...(w.database ? { database: w.database } : {}),
         secrets: w.secrets,
         withPort: args.container.withPort,
         ...(args.container.environment ? { environment: args.container.environment } : {}),

@@ -1,11 +1,13 @@
 /**
- * The migrations of one service, run as a one-off ECS task before its rollout.
+ * The database's migrations, run once per `pulumi up` as a one-off ECS task before any service
+ * that uses the database rolls out. Migrations belong to the database: one run per database,
+ * whatever the number of services; every service using it depends on this run.
  *
- * A task definition on the service's image (same digest) whose command is the migration runner,
- * and a `command:local:Command` that starts it with ECS RunTask and waits for exit code 0
- * (infra/migration/run-task.ts). The run is replaced — i.e. runs again — whenever the image
- * digest or the migration bundle changes. The service depends on it, so a failed migration fails
- * `pulumi up` before the new image serves, and the running service is untouched.
+ * A task definition on the image of the service that carries the runner and the bundle (same
+ * digest), and a `command:local:Command` that starts it with ECS RunTask and waits for exit code 0
+ * (infra/migration/run-task.ts). The run is replaced — i.e. runs again — whenever that image's
+ * digest or the migration bundle changes. A failed migration fails `pulumi up` before any new
+ * image serves, and the running services are untouched.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -16,11 +18,13 @@ import { REPO_ROOT } from "../../config/stack-file";
 import { MIGRATION_COMMAND } from "./container-definition";
 import { fargateTask, type WorkloadArgs } from "./fargate-task";
 
-/** What the migration task applies: the migrations (with their manifest) and the seeds. */
-export const BUNDLE_DIRS = [join(REPO_ROOT, "backend", "migrations"), join(REPO_ROOT, "backend", "seeds")];
+/** What the migration task applies: the migrations (with their manifest) and the seeds of a workspace. */
+export function bundleDirs(workspace: string, root = REPO_ROOT): string[] {
+  return [join(root, workspace, "migrations"), join(root, workspace, "seeds")];
+}
 
 /** sha256 over the bundle's files (directory, name and bytes, in order): the migration bundle's identity. */
-export function migrationBundleHash(dirs = BUNDLE_DIRS): string {
+export function migrationBundleHash(dirs: string[]): string {
   const h = createHash("sha256");
   for (const dir of dirs) {
     for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql") || f.endsWith(".json")).sort()) {
@@ -30,12 +34,21 @@ export function migrationBundleHash(dirs = BUNDLE_DIRS): string {
   return `sha256:${h.digest("hex")}`;
 }
 
-/** The name the migration task's logs carry (`service:`), which its failure monitor searches for. */
-export function migrationServiceName(service: string): string {
-  return `${service}-migrations`;
-}
-
 export interface MigrationRunArgs extends WorkloadArgs {
+  /** The migration workload's name: its logs' `service:` (what its failure monitor searches), log group and roles. */
+  workloadName: string;
+  taskFamily: string;
+  /** The npm workspace (in the runner's image: its package root) holding `migrations/` and `seeds/`. */
+  bundleWorkspace: string;
+  lockId: number;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  privateSubnetIds: string[];
+  /**
+   * Digests of the other services that wait for this run: a new image of any of them runs the
+   * (idempotent) migrations again first, so no service rolls out ahead of a run for its release.
+   */
+  waitingDigests: pulumi.Input<string>[];
   tasksSecurityGroupId: pulumi.Input<string>;
   /** The database must exist before anything migrates it. */
   databaseResource: pulumi.Resource;
@@ -52,24 +65,25 @@ export class MigrationRun extends pulumi.ComponentResource {
     super("backend-release:migrations:MigrationRun", name, {}, opts);
     const { ctx, svc } = args;
     const tags = ctx.tags({ service: svc.name, purpose: "migrations" });
-    this.bundleHash = migrationBundleHash();
+    this.bundleHash = migrationBundleHash(bundleDirs(args.bundleWorkspace));
 
     const { logGroup, taskDefinition } = fargateTask(name, {
       workload: args,
-      logName: migrationServiceName(svc.name),
-      family: `backend-release-${ctx.stack}-${svc.name}-migrate`,
+      logName: args.workloadName,
+      family: args.taskFamily,
       // The runner is a single short-lived process: the smallest Fargate size.
       cpu: 256,
       memoryMiB: 512,
-      rolesFor: migrationServiceName(svc.name),
+      rolesFor: args.workloadName,
       container: {
         name: "migrate",
-        // The "migration task failed" monitor searches logs of service <svc>-migrations.
-        serviceName: migrationServiceName(svc.name),
+        // The "migration task failed" monitor searches logs of this service name.
+        serviceName: args.workloadName,
         logStreamPrefix: "migrate",
         environment: {
-          MIGRATION_LOCK_TIMEOUT_MS: String(ctx.cfg.database.migrationLockTimeoutMs),
-          MIGRATION_STATEMENT_TIMEOUT_MS: String(ctx.cfg.database.migrationStatementTimeoutMs),
+          MIGRATION_LOCK_ID: String(args.lockId),
+          MIGRATION_LOCK_TIMEOUT_MS: String(args.lockTimeoutMs),
+          MIGRATION_STATEMENT_TIMEOUT_MS: String(args.statementTimeoutMs),
         },
         command: MIGRATION_COMMAND,
         withPort: false,
@@ -80,7 +94,7 @@ export class MigrationRun extends pulumi.ComponentResource {
     this.taskDefinitionArn = taskDefinition.arn;
 
     // Generous: the statement timeout bounds each migration; add start-up and image pull time.
-    const timeoutSeconds = Math.ceil(ctx.cfg.database.migrationStatementTimeoutMs / 1000) + 600;
+    const timeoutSeconds = Math.ceil(args.statementTimeoutMs / 1000) + 600;
     this.run = new command.local.Command(
       `${svc.name}-migration-run`,
       {
@@ -92,13 +106,13 @@ export class MigrationRun extends pulumi.ComponentResource {
           MIGRATION_CLUSTER: args.clusterArn,
           MIGRATION_TASK_DEFINITION: taskDefinition.arn,
           MIGRATION_CONTAINER: "migrate",
-          MIGRATION_SUBNETS: ctx.cfg.network.privateSubnetIds.join(","),
+          MIGRATION_SUBNETS: args.privateSubnetIds.join(","),
           MIGRATION_SECURITY_GROUPS: args.tasksSecurityGroupId,
           MIGRATION_TIMEOUT_SECONDS: String(timeoutSeconds),
           MIGRATION_LOG_GROUP: logGroup.name,
         },
         // Replaced (so run again) when the image or the migrations change; never on a no-op `up`.
-        triggers: [args.imageDigest, this.bundleHash],
+        triggers: [args.imageDigest, this.bundleHash, ...args.waitingDigests],
         logging: "stdoutAndStderr",
       },
       { parent: this, dependsOn: [taskDefinition, args.databaseResource, args.network], deleteBeforeReplace: true },

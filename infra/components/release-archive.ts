@@ -199,7 +199,7 @@ export class ReleaseArchive extends pulumi.ComponentResource {
       `${name}-bucket`,
       {
         ctx,
-        bucketName: `backend-release-${ctx.stack}-release-archive-${ctx.region}`,
+        bucketName: ctx.names.archiveBucket(ctx.region),
         purpose: "release-archive",
         kmsKeyArn: args.kmsKeyArn,
         accessLogBucket: args.accessLogBucket,

@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { isProductionTier } from "../../config/units";
 import type { StackContext } from "../context";
 
 export interface ContainerSecret {
@@ -32,10 +33,11 @@ export class RuntimeSecrets extends pulumi.ComponentResource {
         const secret = new aws.secretsmanager.Secret(
           resourceName,
           {
-            name: `backend-release/${ctx.stack}/${svc.name}/${secretName}`,
+            name: ctx.names.runtimeSecret(svc.name, secretName),
             description: `${secretName} for ${svc.name} (${ctx.stack})`,
             kmsKeyId: args.kmsKeyArn,
-            recoveryWindowInDays: ctx.cfg.environment === "prod" ? 30 : 7,
+            // A production-tier secret deleted by mistake stays recoverable for the longest window.
+            recoveryWindowInDays: isProductionTier(ctx.cfg) ? 30 : 7,
             tags: ctx.tags({ service: svc.name, "data-classification": "restricted", owner: ctx.cfg.tags.owner }),
           },
           { parent: this },

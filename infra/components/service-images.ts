@@ -2,14 +2,16 @@
  * Container images, pinned by digest.
  *
  * One ECR repository per service (immutable tags, scan on push, KMS, a lifecycle policy that
- * keeps the release history). staging builds `backend/Dockerfile` and deploys the digest the
- * registry returned; prod builds nothing and deploys the digest staging validated (promotion:
+ * keeps the release history). A `build` stack builds each service's Dockerfile (its own `build`
+ * or the shared one) and deploys the digest the registry returned; a `promote` stack builds
+ * nothing and deploys the digest a non-production stack validated (promotion:
  * the pipeline copies that manifest into prod's repository, which keeps the digest).
  * Every consumer gets `repository@sha256:<64 hex>`, never a tag.
  */
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceBuild } from "../../config/units";
 import type { StackContext } from "../context";
 
 export const IMAGE_REF_PATTERN = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9/_-]+@sha256:[0-9a-f]{64}$/;
@@ -52,7 +54,7 @@ export class ServiceImages extends pulumi.ComponentResource {
       const repo = new aws.ecr.Repository(
         `${svc.name}-repo`,
         {
-          name: `backend-release/${ctx.stack}/${svc.name}`,
+          name: ctx.names.repository(svc.name),
           imageTagMutability: "IMMUTABLE",
           imageScanningConfiguration: { scanOnPush: true },
           encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
@@ -73,8 +75,8 @@ export class ServiceImages extends pulumi.ComponentResource {
             build: {
               // Relative to the project root (Pulumi's working directory): the graph must not
               // depend on where the repository is checked out.
-              context: ".",
-              dockerfile: "backend/Dockerfile",
+              context: serviceBuild(ctx.cfg, svc).context,
+              dockerfile: serviceBuild(ctx.cfg, svc).dockerfile,
               platform: "linux/amd64",
               args: { APP_VERSION: ctx.version, GIT_SHA: ctx.gitSha, SERVICE_NAME: svc.name },
             },

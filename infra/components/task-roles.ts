@@ -37,7 +37,8 @@ export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aw
           { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
           { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: [args.repositoryArn] },
           { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [pulumi.interpolate`${args.logGroupArn}:*`] },
-          { Sid: "Secrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.secretArns },
+          // IAM refuses a statement with an empty Resource list: a workload without secrets gets none.
+          ...(args.secretArns.length > 0 ? [{ Sid: "Secrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.secretArns }] : []),
           { Sid: "Decrypt", Effect: "Allow", Action: ["kms:Decrypt"], Resource: args.kmsKeyArns },
         ],
       }),

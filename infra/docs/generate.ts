@@ -5,13 +5,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadStackConfig, REPO_ROOT } from "../../config/stack-file";
+import { loadStackConfig, REPO_ROOT, stacksInPromotionOrder } from "../../config/stack-file";
 import { renderConfigurationMarkdown } from "./configuration";
 import { fillBlocks } from "./markers";
 import { runbookBlocks, type StackDocInput } from "./runbook-blocks";
 import { checkAlertEntries, checkLinks, checkRunbookFiles } from "./runbook-check";
 
-export const DOC_STACKS = ["staging", "prod"] as const;
 export const CONFIGURATION_DOC = "docs/configuration.md";
 
 export interface PlannedDoc {
@@ -26,8 +25,9 @@ export interface DocsPlan {
   problems: string[];
 }
 
-export function docStacks(root: string = REPO_ROOT, stacks: readonly string[] = DOC_STACKS): StackDocInput[] {
-  return stacks.map((stack) => ({ stack, cfg: loadStackConfig(stack, root) }));
+/** Every stack that has a `Pulumi.<stack>.yaml` (or the given ones), in promotion order. */
+export function docStacks(root: string = REPO_ROOT, stacks?: readonly string[]): StackDocInput[] {
+  return stacks ? stacks.map((stack) => ({ stack, cfg: loadStackConfig(stack, root) })) : stacksInPromotionOrder(root);
 }
 
 export function planDocs(root: string = REPO_ROOT, stacks: StackDocInput[] = docStacks(root)): DocsPlan {

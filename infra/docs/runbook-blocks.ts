@@ -4,6 +4,7 @@
  * these blocks; `docs generate` rewrites only the blocks.
  */
 import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind, type MonitorKindSpec } from "../../config/monitor-catalog";
+import { stackNames } from "../../config/names";
 import type { ServiceConfig, StackConfig } from "../../config/schema";
 import { alertTable, renderAlertTableMarkdown } from "../observability/alert-table";
 import { DASHBOARD_GROUPS, widgetTitle } from "../observability/dashboard";
@@ -17,14 +18,14 @@ export type BlocksByFile = Map<string, Map<string, string>>;
 
 /** Query scope as far as names are known before deploy; ALB ids come from the stack outputs. */
 export function docTargets(cfg: StackConfig, stack: string, svc: ServiceConfig): MonitorTargets {
-  const n = awsNames(stack, svc);
+  const n = awsNames(stack, cfg, svc);
   return {
     loadBalancer: "<ALB arn suffix>",
     targetGroup: "<target group arn suffix>",
     cluster: n.cluster,
     ecsService: n.ecsService,
     dbInstance: n.dbInstance,
-    migrationService: `${svc.name}-migrations`,
+    migrationService: stackNames(stack, cfg).migrationWorkload,
     environment: cfg.environment,
     logsIndex: cfg.logs.datadogIndex,
   };
@@ -66,7 +67,7 @@ function verifyBlock(stacks: StackDocInput[], kind: MonitorKind): string {
       const t = docTargets(cfg, stack, svc);
       lines.push(`- **${stack}**: dashboard "${dashboardTitle(cfg, svc)}" (stack output \`dashboards.${svc.name}\`), group "${group}", widget "${widgetTitle({ spec })}".`);
       lines.push(def.signal.source === "metric" ? `  Metric: \`${def.signal.series(t)}\`` : `  Logs (index \`${cfg.logs.datadogIndex}\`): \`${def.signal.search(t)}\``);
-      lines.push(`  Service logs: \`service:${svc.name} env:${cfg.environment} status:error\` in index \`${cfg.logs.datadogIndex}\`; CloudWatch log group \`${awsNames(stack, svc).logGroup}\`.`);
+      lines.push(`  Service logs: \`service:${svc.name} env:${cfg.environment} status:error\` in index \`${cfg.logs.datadogIndex}\`; CloudWatch log group \`${awsNames(stack, cfg, svc).logGroup}\`.`);
     }
   }
   return lines.join("\n");
@@ -99,7 +100,7 @@ function environmentsBlock(stacks: StackDocInput[]): string {
   const rows: string[][] = [];
   for (const { stack, cfg } of stacks) {
     for (const svc of cfg.services) {
-      const n = awsNames(stack, svc);
+      const n = awsNames(stack, cfg, svc);
       rows.push([stack, svc.name, n.cluster, n.ecsService, n.dbInstance, n.logGroup, n.migrationLogGroup, dashboardTitle(cfg, svc), pagerdutyServiceName(cfg, svc)]);
     }
   }
@@ -147,14 +148,14 @@ function oncallBlock(stacks: StackDocInput[]): string {
 function logsBlock(stacks: StackDocInput[]): string {
   return table(
     ["Stack", "CloudWatch log groups", "CloudWatch retention", "Datadog index", "Datadog retention"],
-    stacks.map(({ stack, cfg }) => [stack, cfg.services.flatMap((s) => [awsNames(stack, s).logGroup, awsNames(stack, s).migrationLogGroup]).join(", ") + ", RDS postgresql export", `${cfg.logs.retentionDays} days`, cfg.logs.datadogIndex, `${cfg.logs.datadogRetentionDays} days`]),
+    stacks.map(({ stack, cfg }) => [stack, [...new Set(cfg.services.flatMap((s) => [awsNames(stack, cfg, s).logGroup, awsNames(stack, cfg, s).migrationLogGroup]))].join(", ") + ", RDS postgresql export", `${cfg.logs.retentionDays} days`, cfg.logs.datadogIndex, `${cfg.logs.datadogRetentionDays} days`]),
   );
 }
 
 function statefulBlock(stacks: StackDocInput[]): string {
   return table(
     ["Stack", "Stateful resources protected", "RDS deletion protection", "Backups kept", "Final snapshot", "Archive lock"],
-    stacks.map(({ stack, cfg }) => [stack, cfg.protectStateful ? "yes (protect + retainOnDelete)" : "no", cfg.database.deletionProtection ? "on" : "off", `${cfg.database.backupRetentionDays} days`, `backend-release-${stack}-orders-final`, `${cfg.archive.objectLockMode}, ${cfg.archive.retentionDays} days`]),
+    stacks.map(({ stack, cfg }) => [stack, cfg.protectStateful ? "yes (protect + retainOnDelete)" : "no", cfg.database.deletionProtection ? "on" : "off", `${cfg.database.backupRetentionDays} days`, stackNames(stack, cfg).dbFinalSnapshot, `${cfg.archive.objectLockMode}, ${cfg.archive.retentionDays} days`]),
   );
 }
 

@@ -78,7 +78,7 @@ function cell(t: AlertThresholds | undefined): string {
 }
 
 /** Markdown table; `linkPrefix` makes runbook links relative to where the table is written. */
-export function renderAlertTableMarkdown(rows: readonly AlertRow[], environments: readonly Environment[] = ["staging", "prod"], linkPrefix = "../"): string {
+export function renderAlertTableMarkdown(rows: readonly AlertRow[], environments: readonly Environment[], linkPrefix = "../"): string {
   const header = `| Monitor | Service | ${environments.join(" | ")} | Runbook |`;
   const rule = `|${" --- |".repeat(environments.length + 3)}`;
   const lines = rows.map((r) => {

@@ -2,6 +2,7 @@
  * Names shared by the Datadog and PagerDuty sides. A paging handle only works when the monitor's
  * `@pagerduty-<name>` equals the Datadog service object's name, so both come from here.
  */
+import { stackNames } from "../../config/names";
 import type { ServiceConfig, StackConfig } from "../../config/schema";
 
 /** The PagerDuty service (and Datadog service object) of one app service in one environment. */
@@ -35,13 +36,14 @@ export function runbookLink(cfg: StackConfig, anchor: string): string {
   return `${cfg.observability.runbookBaseUrl.replace(/\/+$/, "")}/alerts.md#${anchor}`;
 }
 
-/** Names the deployed stack gives its AWS resources (see infra/components). */
-export function awsNames(stack: string, svc: Pick<ServiceConfig, "name">) {
+/** The AWS names a reader needs for one service, from the naming module the components use. */
+export function awsNames(stack: string, cfg: StackConfig, svc: Pick<ServiceConfig, "name">) {
+  const n = stackNames(stack, cfg);
   return {
-    cluster: `backend-release-${stack}`,
-    ecsService: svc.name,
-    dbInstance: `backend-release-${stack}-orders`,
-    logGroup: `/backend-release/${stack}/${svc.name}`,
-    migrationLogGroup: `/backend-release/${stack}/${svc.name}-migrations`,
+    cluster: n.cluster,
+    ecsService: n.ecsService(svc.name),
+    dbInstance: n.dbIdentifier,
+    logGroup: n.logGroup(svc.name),
+    migrationLogGroup: n.logGroup(n.migrationWorkload),
   };
 }

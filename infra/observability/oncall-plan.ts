@@ -4,6 +4,7 @@
  * exactly this; the coverage checker and the runbooks read exactly this.
  */
 import type { StackConfig } from "../../config/schema";
+import { isProductionTier } from "../../config/units";
 import { pagerdutyServiceName } from "./naming";
 import { formatLocal, type ScheduleDef } from "./schedule";
 import { addDays, isoWeekday, parseHhmm } from "./time-zone";
@@ -99,6 +100,6 @@ export function oncallPlan(cfg: StackConfig): OncallPlan {
     services,
     serviceObjects: services.map((s) => s.name),
     users: [...new Set([...o.primary, ...o.secondary, o.teamLeadEmail])],
-    requires24x7: env === "prod",
+    requires24x7: isProductionTier(cfg),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadStackConfig, REPO_ROOT } from "../../config/stack-file";
+import { REPO_ROOT, stacksInPromotionOrder } from "../../config/stack-file";
 import { planMigrations } from "../../backend/src/migrate/plan";
 import { fillHandoffTemplate, handoffFacts, HANDOFF_TEMPLATES, readHandoffTemplate } from "../docs/handoff";
 import { alertTable, renderAlertTableMarkdown } from "../observability/alert-table";
@@ -106,15 +106,15 @@ export function renderRotation(ctx: Pick<ReleaseContext, "cfg" | "commit" | "sta
 }
 
 export function renderEnvironmentRequirements(): string {
-  const envs = ["staging", "prod"].map((s) => ({ s, cfg: loadStackConfig(s) }));
+  const envs = stacksInPromotionOrder().map(({ stack, cfg }) => ({ s: stack, cfg }));
   const row = (label: string, f: (c: (typeof envs)[number]["cfg"]) => string) => `| ${label} | ${envs.map((e) => f(e.cfg)).join(" | ")} |`;
   return [
     `# Environment configuration requirements`,
     "",
     "Every key is described in docs/configuration.md (generated from the schema). What each environment needs before `pulumi up`:",
     "",
-    "| | staging | prod |",
-    "|---|---|---|",
+    `| | ${envs.map((e) => `${e.s} (${e.cfg.profile})`).join(" | ")} |`,
+    `|---|${envs.map(() => "---|").join("")}`,
     row("region", () => "from `aws:region`"),
     row("image source", (c) => (c.images.source === "promote" ? "promote the staging-validated digest" : "build backend/Dockerfile")),
     row("tasks (min/desired/max)", (c) => c.services.map((s) => `${s.name}: ${s.minCount}/${s.desiredCount}/${s.maxCount}`).join("; ")),
@@ -127,7 +127,7 @@ export function renderEnvironmentRequirements(): string {
     "",
     "- `pulumi config set --secret datadog:apiKey <value>` and `datadog:appKey`",
     "- `pulumi config set --secret pagerduty:token <value>`",
-    ...envs[0]!.cfg.services.flatMap((s) => s.secrets.map((n) => `- \`pulumi config set --secret --path 'runtimeSecrets.${s.name}.${n}' <value>\``)),
+    ...[...new Set(envs.flatMap((e) => e.cfg.services.flatMap((s) => s.secrets.map((n) => `- \`pulumi config set --secret --path 'runtimeSecrets.${s.name}.${n}' <value>\``))))],
     "",
     "The database master password is created and rotated by RDS in Secrets Manager; nobody sets it.",
     "",
@@ -168,8 +168,9 @@ export async function documentsStep(ctx: ReleaseContext): Promise<StepResult> {
     write("release-notes.md", renderReleaseNotes(ctx));
     write("rollback-strategy.md", await renderRollbackStrategy(ctx));
     write("oncall-rotation.md", renderRotation(ctx));
-    const configs = ["staging", "prod"].map((s) => loadStackConfig(s));
-    write("monitors-and-thresholds.md", `# Monitors and thresholds\n\nGenerated from Pulumi.staging.yaml and Pulumi.prod.yaml through the definitions the Datadog monitors are declared from.\n\n${renderAlertTableMarkdown(alertTable(configs), ["staging", "prod"], "../")}\n`);
+    const stacks = stacksInPromotionOrder();
+    const configs = stacks.map((s) => s.cfg);
+    write("monitors-and-thresholds.md", `# Monitors and thresholds\n\nGenerated from ${stacks.map((s) => `Pulumi.${s.stack}.yaml`).join(", ")} through the definitions the Datadog monitors are declared from.\n\n${renderAlertTableMarkdown(alertTable(configs), configs.map((c) => c.environment), "../")}\n`);
     write("environment-configuration.md", renderEnvironmentRequirements());
     const runbooks = join(REPO_ROOT, "runbooks");
     if (existsSync(runbooks)) {

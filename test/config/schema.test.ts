@@ -59,21 +59,54 @@ describe("bad config names the key path, what was expected and what was found", 
     ]);
   });
 
-  it("prod is stricter than staging", () => {
+  it("a production-tier profile is stricter, whatever the stack is called", () => {
     const problems = problemsOf("prod", (r) => {
       (r.database as Record<string, unknown>).backupRetentionDays = 7;
       (r.database as Record<string, unknown>).multiAz = false;
       r.protectStateful = false;
       r.images = { source: "build" };
+      r.environment = "eu-live";
     });
     expect(problems).toEqual(
       expect.arrayContaining([
-        "backend-release:protectStateful: prod must protect its stateful resources: expected true, found false",
-        'backend-release:images.source: prod deploys the digest staging validated: expected "promote", found "build"',
-        "backend-release:database.backupRetentionDays: prod keeps backups at least 30 days, found 7",
-        "backend-release:database.multiAz: prod runs Multi-AZ: expected true, found false",
+        "backend-release:protectStateful: a production-tier stack must protect its stateful resources: expected true, found false",
+        'backend-release:images.source: a production-tier stack deploys a digest a non-production stack validated: expected "promote", found "build"',
+        "backend-release:database.backupRetentionDays: a production-tier stack keeps backups at least 30 days, found 7",
+        "backend-release:database.multiAz: a production-tier stack runs Multi-AZ: expected true, found false",
       ]),
     );
+    // The same weak settings in a non-production profile are allowed (its own minimums apply).
+    expect(problemsOf("prod", (r) => {
+      (r.database as Record<string, unknown>).backupRetentionDays = 7;
+      (r.database as Record<string, unknown>).multiAz = false;
+      (r.database as Record<string, unknown>).deletionProtection = false;
+      r.profile = "non-production";
+      r.protectStateful = false;
+      r.images = { source: "build" };
+      r.environment = "prod";
+      for (const s of r.services) (s.monitoring.monitors as Record<string, unknown>).dbReplicaLag = undefined;
+    }).filter((p) => !p.includes("dbReplicaLag"))).toEqual([]);
+  });
+
+  it("any environment name is accepted; the profile must be one of the tiers", () => {
+    expect(problemsOf("staging", (r) => (r.environment = "perf"))).toEqual([]);
+    expect(problemsOf("staging", (r) => (r.profile = "prod"))).toEqual(['backend-release:profile: expected one of "production", "non-production", found "prod"']);
+  });
+
+  it("database monitors and the migration runner must refer to services that use the database", () => {
+    expect(
+      problemsOf("staging", (r) => {
+        (r.services[0] as Record<string, unknown>).usesDatabase = false;
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        "backend-release:services[0].monitoring.monitors.dbCpu: orders-api does not use the database (usesDatabase: false); remove this database monitor",
+        "backend-release:services: no service uses the database (every service has usesDatabase: false); set usesDatabase: true on the service whose image migrates it",
+      ]),
+    );
+    expect(problemsOf("staging", (r) => ((r.database as Record<string, unknown>).migrations = { runWith: "billing-api" }))).toEqual([
+      'backend-release:database.migrations.runWith: no service named "billing-api"; expected one of "orders-api"',
+    ]);
   });
 
   it("rejects a secret-like plain environment variable and says where it belongs", () => {

@@ -123,7 +123,7 @@ describe("exports for the release command", () => {
     expect(error.environments.staging).toMatchObject({ critical: ">= 5 %", severity: "ticket", pages: null });
     expect(error.runbook).toBe("runbooks/alerts.md#error-rate");
     expect(rows.find((r) => r.kind === "dbReplicaLag")!.environments.staging).toBeUndefined();
-    expect(renderAlertTableMarkdown(rows)).toContain("[error-rate](../runbooks/alerts.md#error-rate)");
+    expect(renderAlertTableMarkdown(rows, ["staging", "prod"])).toContain("[error-rate](../runbooks/alerts.md#error-rate)");
   });
 
   it("configuration docs list every schema key and every secret with its command", () => {

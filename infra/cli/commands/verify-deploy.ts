@@ -6,6 +6,7 @@
  */
 import { ECS } from "@aws-sdk/client-ecs";
 import type { Command } from "commander";
+import { stackNames } from "../../../config/names";
 import { readStackFile } from "../../../config/stack-file";
 import { DEFAULT_ALLOWED_SIGNERS } from "../../signoff/allowed-signers";
 import { readManifest } from "../../signoff/manifest";
@@ -15,8 +16,6 @@ import { BlockingError } from "../errors";
 import { parseFormat, printJson } from "../output";
 import { resolvePackage, withInputErrors } from "./signoff";
 
-/** The stack's ECS cluster name (infra/components/ecs-cluster.ts names it so). */
-export const clusterNameOf = (stack: string): string => `backend-release-${stack}`;
 
 export interface VerifyDeployInput {
   stack: string;
@@ -42,7 +41,9 @@ export interface VerifyDeployResult {
 export async function verifyDeploy(input: VerifyDeployInput): Promise<VerifyDeployResult> {
   const { dir, stack, cfg } = resolvePackage({ version: input.version, stack: input.stack, package: input.packageDir });
   const report = await verifySignoffs({ packageDir: dir, stack, cfg, version: input.version, allowedSignersPath: input.allowedSignersPath, now: input.now });
-  const cluster = input.cluster ?? clusterNameOf(stack);
+  // The names the components gave the cluster and services (config/names.ts), not a second guess.
+  const names = stackNames(stack, cfg);
+  const cluster = input.cluster ?? names.cluster;
   const base = { stack, version: input.version, cluster, approved: report.go, signoffs: { go: report.go, reasons: report.reasons, manifestSha256: report.manifestSha256 } };
   if (!report.go) return { ...base, ok: false };
   // Only a GO reaches here: the manifest read now is the one just verified.
