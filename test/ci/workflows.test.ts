@@ -237,7 +237,9 @@ describe("pull request", () => {
 
   it("previews both stacks offline against a graph of the base branch, and runs policy on both", () => {
     const preview = wf.jobs.preview as Job;
-    expect(preview.strategy?.matrix?.stack).toEqual(["staging", "prod"]);
+    // The matrix is the stack files, discovered by the `stacks` job: a new environment needs no workflow edit.
+    expect(preview.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.stacks.outputs.list) }}");
+    expect(runs(wf.jobs.stacks as Job)).toContain("ls Pulumi.*.yaml");
     const base = (preview.steps ?? []).find((s) => isAction(s, "actions/checkout") && s.with?.ref !== undefined);
     expect(base?.with?.ref).toBe("${{ github.event.pull_request.base.sha }}");
     expect(runs(preview)).toMatch(/preview --stack "\$STACK" --out "\$OUT\/head-\$STACK\.json" --base "\$OUT\/base-\$STACK\.json"/);
