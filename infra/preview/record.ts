@@ -130,7 +130,7 @@ export async function recordStack(opts: RecordOptions): Promise<RecordedStack> {
 }
 
 /** The SDK's own "wait until the RPC queue drains" (internal to @pulumi/pulumi, so reached by module). */
-async function waitForRPCs(): Promise<void> {
+export async function waitForRPCs(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
   if (typeof settings.waitForRPCs !== "function") throw new Error("this @pulumi/pulumi version no longer exposes waitForRPCs; update infra/preview/record.ts");
