@@ -55,10 +55,23 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+/**
+ * The stack name becomes part of physical names (S3 buckets allow lowercase letters, digits and
+ * dashes, 63 characters with the region appended): refuse what AWS would refuse at create time.
+ */
+export const STACK_NAME_RE = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/;
+
+export function stackNameProblems(stack: string): string[] {
+  return STACK_NAME_RE.test(stack)
+    ? []
+    : [`stack name "${stack}": expected 2-16 lowercase letters, digits and dashes, starting with a letter (it is part of bucket, cluster and database names); rename the stack file Pulumi.<name>.yaml`];
+}
+
 /** Validates the raw namespace values (already JSON-decoded). Throws ConfigError listing every problem. */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
   const result = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(stack, result.error.issues.map(formatIssue));
+  const problems = [...stackNameProblems(stack), ...(result.success ? [] : result.error.issues.map(formatIssue))];
+  if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
   return result.data;
 }
 

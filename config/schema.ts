@@ -222,7 +222,7 @@ const tags = z.strictObject({
 export const stackConfigSchema = z
   .strictObject({
     /** The environment's name in tags, logs and monitors (`env:`). */
-    environment: slug,
+    environment: z.string().regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, "lowercase letters, digits and dashes, 2-40 chars"),
     profile: z.enum(PROFILES),
     /** Stateful resources (database, archive, keys, repos) are `protect`ed and retained on delete. */
     protectStateful: z.boolean(),

@@ -90,6 +90,7 @@ describe("bad config names the key path, what was expected and what was found", 
 
   it("any environment name is accepted; the profile must be one of the tiers", () => {
     expect(problemsOf("staging", (r) => (r.environment = "perf"))).toEqual([]);
+    expect(problemsOf("staging", (r) => (r.environment = "qa"))).toEqual([]);
     expect(problemsOf("staging", (r) => (r.profile = "prod"))).toEqual(['backend-release:profile: expected one of "production", "non-production", found "prod"']);
   });
 
@@ -158,5 +159,16 @@ describe("secrets", () => {
 
   it("requires provider credentials and every declared runtime secret", () => {
     expect(requiredSecrets(cfg, "staging").map((s) => (s.path ? s.path.join(".") : s.key))).toEqual(["datadog:apiKey", "datadog:appKey", "pagerduty:token", "orders-api.ORDERS_SIGNING_KEY"]);
+  });
+});
+
+describe("stack names", () => {
+  it("refuses a stack name AWS would refuse inside a bucket or database name, saying how to fix it", () => {
+    const raw = rawNamespace("staging");
+    expect(() => parseStackConfig(raw, "Perf_EU")).toThrow(
+      'stack name "Perf_EU": expected 2-16 lowercase letters, digits and dashes, starting with a letter (it is part of bucket, cluster and database names); rename the stack file Pulumi.<name>.yaml',
+    );
+    expect(() => parseStackConfig(raw, "a-very-long-stack-name")).toThrow(ConfigError);
+    expect(parseStackConfig(raw, "qa").environment).toBe("staging");
   });
 });
