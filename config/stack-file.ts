@@ -40,7 +40,10 @@ function hasSecure(value: unknown): boolean {
 export function readStackFile(stack: string, root = REPO_ROOT, configFile?: string): StackFile {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError(`invalid stack name "${stack}": letters, digits, ".", "_" and "-" only`);
   const file = configFile ?? stackFilePath(stack, root);
-  if (!existsSync(file)) throw new StackFileError(`no stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
+  if (!existsSync(file)) {
+    const known = configFile === undefined && existsSync(root) ? discoverStacks(root) : [];
+    throw new StackFileError(`no stack file ${file}; ${known.length ? `known stacks: ${known.join(", ")}` : "no stack is known"} (a stack is a Pulumi.<stack>.yaml at the repository root)`);
+  }
   const doc = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
