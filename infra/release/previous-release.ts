@@ -31,3 +31,23 @@ export function filesAtRef(ref: string, dir: string, cwd = REPO_ROOT): string[] 
 export function versionOfTag(tag: string): string {
   return tag.replace(/^v/, "");
 }
+
+/** The newest `v*` tag reachable from HEAD other than this version's own (as git.ts, for any checkout). */
+export function previousVersionTag(version: string, cwd = REPO_ROOT): string | undefined {
+  return git(["tag", "--merged", "HEAD", "--list", "v*", "--sort=-v:refname"], cwd)
+    .split("\n")
+    .filter(Boolean)
+    .find((t) => t !== `v${version}`);
+}
+
+/** Every commit after `tag` up to HEAD (all history without one), oldest first. */
+export function commitsAfter(tag: string | undefined, cwd = REPO_ROOT): { sha: string; message: string }[] {
+  return git(["log", "--reverse", "--format=%H%x1f%B%x1e", tag ? `${tag}..HEAD` : "HEAD"], cwd)
+    .split("\x1e")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [sha = "", message = ""] = entry.split("\x1f");
+      return { sha, message: message.trim() };
+    });
+}
