@@ -41,7 +41,7 @@ function wrap(p: PinoLogger): Logger {
 }
 
 /** A pino logger with the Datadog shape; `write` replaces stdout (tests capture lines). */
-export function createPinoLogger(level: LogLevel = "info", base: Record<string, unknown> = {}, write?: (line: string) => void): PinoLogger {
+function createPinoLogger(level: LogLevel = "info", base: Record<string, unknown> = {}, write?: (line: string) => void): PinoLogger {
   const destination: DestinationStream | undefined = write ? { write } : undefined;
   const options = {
     level,

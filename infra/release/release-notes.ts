@@ -25,7 +25,11 @@ export interface ReleaseNotesOptions {
 
 type NotesContext = Pick<ReleaseContext, "version" | "stack" | "commit"> & Partial<Pick<ReleaseContext, "configFile" | "bundlePaths" | "finalDir">>;
 
-/** Section titles of the conventional types, in the order they are shown. */
+/**
+ * Section titles of the conventional types (commitlint's config-conventional), in the order they
+ * are shown. A `component: subject` header with another word is not a conventional commit: it
+ * goes under "Other changes" as written.
+ */
 const TYPE_TITLES: Record<string, string> = {
   feat: "Features",
   fix: "Fixes",
@@ -43,20 +47,18 @@ const TYPE_TITLES: Record<string, string> = {
 const short = (sha: string) => sha.slice(0, 7);
 
 export function renderCommits(commits: { sha: string; message: string }[]): string[] {
-  const parsed = commits.map((c) => ({ raw: c, cc: parseConventionalCommit(c.sha, c.message) }));
+  const parsed = commits.map((c) => {
+    const cc = parseConventionalCommit(c.sha, c.message);
+    return { raw: c, cc: cc && cc.type in TYPE_TITLES ? cc : undefined };
+  });
   const conventional = parsed.filter((p): p is { raw: (typeof p)["raw"]; cc: ConventionalCommit } => p.cc !== undefined).map((p) => p.cc);
   const other = parsed.filter((p) => p.cc === undefined).map((p) => p.raw);
   const line = (c: ConventionalCommit) => `- ${c.scope ? `**${c.scope}:** ` : ""}${c.subject} (${short(c.sha)})${c.breakingNote ? ` — BREAKING: ${c.breakingNote}` : ""}`;
   const section = (title: string, items: string[]) => (items.length ? [`### ${title}`, "", ...items, ""] : []);
-  const types = [...new Set(conventional.filter((c) => !c.breaking).map((c) => c.type))].sort((a, b) => {
-    const order = Object.keys(TYPE_TITLES);
-    const ia = order.indexOf(a);
-    const ib = order.indexOf(b);
-    return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib) || a.localeCompare(b);
-  });
+  const types = Object.keys(TYPE_TITLES).filter((t) => conventional.some((c) => !c.breaking && c.type === t));
   return [
     ...section("Breaking changes", conventional.filter((c) => c.breaking).map(line)),
-    ...types.flatMap((t) => section(TYPE_TITLES[t] ?? `${t.charAt(0).toUpperCase()}${t.slice(1)}`, conventional.filter((c) => !c.breaking && c.type === t).map(line))),
+    ...types.flatMap((t) => section(TYPE_TITLES[t] ?? t, conventional.filter((c) => !c.breaking && c.type === t).map(line))),
     ...section("Other changes", other.map((c) => `- ${c.message.split("\n")[0]} (${short(c.sha)})`)),
   ];
 }
