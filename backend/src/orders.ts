@@ -1,29 +1,49 @@
-/** The orders domain: validation of API input and the SQL behind it. */
+/** The orders domain: the API's order schemas and the SQL behind them. */
 import type { Pool } from "pg";
 import { z } from "zod";
 
-export const createOrderSchema = z.object({
-  customerId: z.string().min(1).max(128),
-  amountCents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  currency: z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as EUR"),
-});
-export const updateStatusSchema = z.object({ status: z.string().min(1).max(32) });
+// Request schemas: Fastify validates requests with them and the OpenAPI document is generated
+// from them (backend/openapi.json), so what is checked is what is published. `examples` feed the
+// release smoke test, which builds its requests from the document.
+export const createOrderSchema = z
+  .object({
+    customerId: z.string().min(1).max(128).meta({ description: "The customer placing the order.", examples: ["c-1001"] }),
+    amountCents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ description: "Amount in the currency's minor unit.", examples: [1299] }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as EUR")
+      .meta({ description: "ISO 4217 currency code.", examples: ["EUR"] }),
+  })
+  .meta({ id: "CreateOrder", description: "A new order." });
+export const updateStatusSchema = z
+  .object({ status: z.string().min(1).max(32).meta({ description: "A status code from order_statuses; final statuses cannot be left.", examples: ["paid"] }) })
+  .meta({ id: "UpdateOrderStatus", description: "The status to move the order to." });
 export const listQuerySchema = z.object({
-  customerId: z.string().min(1).max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  customerId: z.string().min(1).max(128).optional().meta({ description: "Only this customer's orders." }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: "Page size." }),
   /** Keyset cursor: the id of the last order of the previous page. */
-  before: z.coerce.number().int().min(1).optional(),
+  before: z.coerce.number().int().min(1).optional().meta({ description: "Keyset cursor: `nextBefore` of the previous page." }),
 });
 
-export interface Order {
-  id: string;
-  customerId: string;
-  amountCents: number;
-  currency: string;
-  status: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export const orderSchema = z
+  .object({
+    id: z.string().regex(/^[1-9][0-9]*$/).meta({ description: "Order id (a decimal number, as a string)." }),
+    customerId: z.string(),
+    amountCents: z.number().int().min(0),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    status: z.string().meta({ description: "Current status code." }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Order", description: "An order." });
+export type Order = z.infer<typeof orderSchema>;
+
+export const orderPageSchema = z
+  .object({
+    orders: z.array(orderSchema).meta({ description: "Newest first." }),
+    nextBefore: z.string().nullable().meta({ description: "Pass as `before` for the next page; null on the last page." }),
+  })
+  .meta({ id: "OrderPage", description: "A page of orders." });
 
 interface OrderRow {
   id: string;
@@ -82,7 +102,7 @@ export class OrdersRepository {
     return res.rows[0] ? toOrder(res.rows[0]) : null;
   }
 
-  async list(query: z.infer<typeof listQuerySchema>): Promise<{ orders: Order[]; nextBefore: string | null }> {
+  async list(query: z.infer<typeof listQuerySchema>): Promise<z.infer<typeof orderPageSchema>> {
     const params: unknown[] = [];
     const where: string[] = [];
     if (query.customerId) {

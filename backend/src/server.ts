@@ -5,16 +5,18 @@
  * SIGTERM (ECS stopping the task): /readyz turns 503, the listener stops accepting, in-flight
  * requests finish within SHUTDOWN_TIMEOUT_MS, idle keep-alive sockets are closed, then the pool.
  */
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
 import { Pool } from "pg";
-import { createRequestHandler } from "./app";
-import { loadConfig, type ServiceConfig } from "./config";
+import { buildApp } from "./app";
+import { DEFAULT_SERVICE_NAME, loadConfig, type ServiceConfig } from "./config";
 import { ConfigError } from "./db/connection";
 import { createLogger, type Logger } from "./log";
 import { expectedMigration } from "./readiness";
 
 export interface RunningServer {
+  app: FastifyInstance;
   server: Server;
   port: number;
   url: string;
@@ -25,38 +27,40 @@ export interface RunningServer {
 export interface StartOptions {
   config?: ServiceConfig;
   log?: Logger;
-  /** Interface to bind; default all interfaces (the container). */
+  /** Interface to bind; default all IPv4 interfaces (the container). */
   host?: string;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig();
-  const log = options.log ?? createLogger(config.logLevel, { service: "orders-api", version: config.version.version });
+  const log = options.log ?? createLogger(config.logLevel, { service: config.serviceName, ...(config.environment ? { env: config.environment } : {}), version: config.version.version });
   const pool = new Pool({
     ...config.database,
     max: config.poolMax,
     statement_timeout: config.statementTimeoutMs,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    application_name: "orders-api",
+    application_name: config.serviceName,
   });
   pool.on("error", (err) => log.warn("idle database connection failed", { error: err.message }));
   let draining = false;
   let inFlight = 0;
-  const handler = createRequestHandler({ pool, log, version: config.version, expectedMigration: expectedMigration(), draining: () => draining });
-  const server = createServer((req, res) => {
+  const app = await buildApp({ pool, log, version: config.version, expectedMigration: expectedMigration(), draining: () => draining });
+  const server = app.server;
+  // Counted at the socket level: a request whose body is still arriving is in flight too.
+  server.on("request", (_req, res) => {
     inFlight++;
     res.on("close", () => inFlight--);
-    if (draining) res.setHeader("connection", "close");
-    handler(req, res);
   });
   // Behind an ALB (idle timeout 60 s): keep-alive must outlive it to avoid 502s on reuse.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, options.host, () => resolve());
-  });
+  try {
+    await app.listen({ port: config.port, host: options.host ?? "0.0.0.0" });
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   log.info("listening", { port, expectedMigration: expectedMigration() });
 
@@ -65,8 +69,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     closing ??= (async () => {
       draining = true;
       log.info("shutting down: draining in-flight requests", { inFlight, timeoutMs: config.shutdownTimeoutMs });
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Stops accepting and closes idle keep-alive sockets; resolves once every connection is gone.
+      const stopped = app.close();
       const deadline = Date.now() + config.shutdownTimeoutMs;
       while (inFlight > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
@@ -82,13 +86,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     })();
     return closing;
   };
-  return { server, port, url: `http://127.0.0.1:${port}`, close };
+  return { app, server, port, url: `http://127.0.0.1:${port}`, close };
 }
 
 /** Process entry: config errors exit 78 (EX_CONFIG) with one line per problem. */
 export async function main(): Promise<void> {
   let running: RunningServer;
-  const bootLog = createLogger("info", { service: "orders-api" });
+  const bootLog = createLogger("info", { service: process.env.SERVICE_NAME ?? process.env.DD_SERVICE ?? DEFAULT_SERVICE_NAME, ...(process.env.DD_ENV ? { env: process.env.DD_ENV } : {}) });
   try {
     running = await startServer();
   } catch (err) {

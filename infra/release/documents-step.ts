@@ -11,42 +11,10 @@ import { planMigrations } from "../../backend/src/migrate/plan";
 import { fillHandoffTemplate, handoffFacts, HANDOFF_TEMPLATES, readHandoffTemplate } from "../docs/handoff";
 import { alertTable, renderAlertTableMarkdown } from "../observability/alert-table";
 import { oncallRotation } from "../observability/rotation";
-import { changedFiles, commitsSince, parseConventionalCommit, previousTag, type ConventionalCommit } from "./git";
+import { renderReleaseNotes } from "./release-notes";
 import { fail, step, type ReleaseContext, type StepResult } from "./types";
 
-export const KNOWN_LIMITATIONS = join(REPO_ROOT, "docs", "known-limitations.md");
 const ROTATION_WEEKS = 4;
-
-export function renderReleaseNotes(ctx: Pick<ReleaseContext, "version" | "stack" | "commit">): string {
-  const from = previousTag(ctx.version);
-  const commits = commitsSince(from)
-    .map((c) => parseConventionalCommit(c.sha, c.message))
-    .filter((c): c is ConventionalCommit => c !== undefined);
-  const line = (c: ConventionalCommit) => `- ${c.scope ? `**${c.scope}:** ` : ""}${c.subject} (${c.sha.slice(0, 7)})`;
-  const section = (title: string, items: ConventionalCommit[]) => (items.length ? [`## ${title}`, "", ...items.map(line), ""] : []);
-  const api = changedFiles(from, "backend/src").filter((f) => /app\.ts$|orders\.ts$|readiness\.ts$/.test(f));
-  const limitations = existsSync(KNOWN_LIMITATIONS) ? readFileSync(KNOWN_LIMITATIONS, "utf8").replace(/^# .*\n/, "").trim() : "None recorded.";
-  return [
-    `# Release notes — backend ${ctx.version}`,
-    "",
-    `Commit ${ctx.commit.sha}, ${from ? `changes since ${from}` : "first release (all history)"}. Built for stack ${ctx.stack}.`,
-    "",
-    ...section("Breaking changes", commits.filter((c) => c.breaking)),
-    ...section("Features", commits.filter((c) => c.type === "feat")),
-    ...section("Fixes", commits.filter((c) => c.type === "fix")),
-    ...section("Performance", commits.filter((c) => c.type === "perf")),
-    "## API",
-    "",
-    "Endpoints of the orders API in this release: `GET /healthz` (process alive), `GET /readyz` (database reachable, schema at this build's migration), `GET /version`, `POST /orders` (Idempotency-Key header honoured), `GET /orders?customerId&limit&before`, `GET /orders/{id}`, `PATCH /orders/{id}/status`.",
-    "",
-    api.length ? `API source files changed in this release: ${api.map((f) => `\`${f}\``).join(", ")}.` : "No API source file changed in this release.",
-    "",
-    "## Known limitations",
-    "",
-    limitations,
-    "",
-  ].join("\n");
-}
 
 export async function renderRollbackStrategy(ctx: Pick<ReleaseContext, "version" | "stack" | "cfg" | "images">): Promise<string> {
   const plan = await planMigrations();
@@ -165,7 +133,7 @@ export async function documentsStep(ctx: ReleaseContext): Promise<StepResult> {
     result.files.push(`docs/${name}`);
   };
   try {
-    write("release-notes.md", renderReleaseNotes(ctx));
+    write("release-notes.md", await renderReleaseNotes(ctx));
     write("rollback-strategy.md", await renderRollbackStrategy(ctx));
     write("oncall-rotation.md", renderRotation(ctx));
     const stacks = stacksInPromotionOrder();

@@ -14,6 +14,7 @@ import type { StackConfig } from "../../config/schema";
 import { readStackFile, REPO_ROOT } from "../../config/stack-file";
 import { APPROVALS_DIR, buildManifest, PACKAGE_ROOT, writeManifest } from "../signoff/manifest";
 import { verifySignoffs, type SignoffReport } from "../signoff/verify";
+import { apiStep } from "./api-step";
 import { artifactsStep } from "./artifacts-step";
 import { headCommit, type CommitInfo } from "./git";
 import { governanceStep } from "./governance-step";
@@ -29,7 +30,7 @@ import { fail, step, type ImageReference, type ReleaseContext, type StepResult }
 export type ReleaseStep = (ctx: ReleaseContext) => Promise<StepResult>;
 
 /** The steps, in the order the issue lists them; governance reads the others' results. */
-export const DEFAULT_STEPS: ReleaseStep[] = [artifactsStep, migrationsStep, policyStep, smokeStep, documentsStep, governanceStep];
+export const DEFAULT_STEPS: ReleaseStep[] = [artifactsStep, migrationsStep, policyStep, smokeStep, apiStep, documentsStep, governanceStep];
 
 export interface ReleaseOptions {
   stack: string;
@@ -242,6 +243,7 @@ function stepTitle(run: ReleaseStep): string {
     migrationsStep: "Migrations",
     policyStep: "Preview and policy",
     smokeStep: "Smoke test",
+    apiStep: "API contract",
     documentsStep: "Documents",
     governanceStep: "Governance checklist",
   };

@@ -45,7 +45,7 @@ function startChild(env: Record<string, string>): Promise<{ child: ChildProcess;
 describe("orders API smoke test (child process, migrated database)", () => {
   it("serves every endpoint, then drains an in-flight request on SIGTERM", async () => {
     const port = await freePort();
-    const { child, base, logs } = await startChild({ PORT: String(port), DATABASE_URL: url, PGSSLMODE: "disable", APP_VERSION: "1.4.0", GIT_SHA: "0123abc", SHUTDOWN_TIMEOUT_MS: "5000" });
+    const { child, base, logs } = await startChild({ PORT: String(port), DATABASE_URL: url, PGSSLMODE: "disable", APP_VERSION: "1.4.0", GIT_SHA: "0123abc", SHUTDOWN_TIMEOUT_MS: "5000", SERVICE_NAME: "orders-api", DD_ENV: "staging" });
     try {
       expect((await call(base, "GET", "/healthz")).body).toEqual({ status: "ok" });
       const ready = await call(base, "GET", "/readyz");
@@ -101,12 +101,37 @@ describe("orders API smoke test (child process, migrated database)", () => {
       expect(JSON.parse(result.text)).toMatchObject({ customerId: "c-late" });
       expect(await exited).toBe(0);
       const lines = logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines.find((l) => l.requestId === "req-smoke-1")).toMatchObject({ msg: "request", method: "POST", path: "/orders", status: 201 });
+      // What the Datadog log searches use: service, env, version, the level label, the request id.
+      expect(lines.find((l) => l.requestId === "req-smoke-1")).toMatchObject({ msg: "request", method: "POST", path: "/orders", status: 201, level: "info", service: "orders-api", env: "staging", version: "1.4.0" });
+      expect(lines.every((l) => typeof l.time === "string" && typeof l.level === "string" && l.service === "orders-api" && l.env === "staging")).toBe(true);
       expect(lines.some((l) => l.msg === "stopped" && l.drained === true)).toBe(true);
       expect(logs.join("\n")).not.toContain(pg.password);
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it("in-process: body limit, JSON whatever the Content-Type, HEAD refused, request ids sanitised, error level labelled", async () => {
+    const captured: string[] = [];
+    const config = loadConfig({ PORT: "0", DATABASE_URL: url, PGSSLMODE: "disable" });
+    const running = await startServer({ config, host: "127.0.0.1", log: createLogger("info", { service: "orders-api" }, (l) => captured.push(l)) });
+    try {
+      const big = await fetch(`${running.url}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ customerId: "x".repeat(70_000), amountCents: 1, currency: "EUR" }) });
+      expect([big.status, ((await big.json()) as { error: string }).error]).toEqual([413, "body larger than 65536 bytes"]);
+      const plain = await fetch(`${running.url}/orders`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ customerId: "c-plain", amountCents: 5, currency: "EUR" }) });
+      expect(plain.status).toBe(201);
+      expect(plain.headers.get("location")).toMatch(/^\/orders\/\d+$/);
+      const head = await fetch(`${running.url}/healthz`, { method: "HEAD" });
+      expect([head.status, head.headers.get("allow")]).toEqual([405, "GET"]);
+      const badId = await fetch(`${running.url}/version`, { headers: { "x-request-id": "no spaces allowed" } });
+      expect(badId.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await running.close();
+    }
+    const lines: string[] = [];
+    createLogger("info", { service: "orders-migrate", env: "prod" }, (l) => lines.push(l)).error("migration failed", { level: "ignored", error: "boom" });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "error", service: "orders-migrate", env: "prod", msg: "migration failed", error: "boom" });
+    expect(captured.some((l) => l.includes('"status":413'))).toBe(true);
   });
 
   it("in-process: /readyz is 503 on an unmigrated database; bad config is reported per variable", async () => {

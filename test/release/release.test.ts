@@ -56,6 +56,7 @@ describe("release --stack staging --version 9.8.7", () => {
       ["migrations", "pass"],
       ["policy", "pass"],
       ["smoke", "pass"],
+      ["api", "pass"],
       ["documents", "pass"],
       ["governance", "pass"],
     ]);
@@ -77,6 +78,8 @@ describe("release --stack staging --version 9.8.7", () => {
       "preview/graph.json",
       "policy/results.sarif",
       "smoke/smoke-test.json",
+      "api/backend/openapi.json",
+      "api/api-diff.md",
       "docs/release-notes.md",
       "docs/rollback-strategy.md",
       "docs/oncall-rotation.md",
@@ -115,7 +118,7 @@ describe("release --stack staging --version 9.8.7", () => {
     const log = readFileSync(logFile, "utf8");
     expect(log).toContain("## BACK-PH5 — 9.8.7 on staging — NO-GO");
     expect(log).toContain(`- Commit: ${commit.sha}`);
-    expect(log).toContain("- [x] GET /readyz (database reachable, schema current): HTTP 200 ready");
+    expect(log).toContain("- [x] GET /readyz (Readiness: database reachable, schema at this build's migration): HTTP 200, body matches its declared schema");
     expect(log).toContain("- [x] SIGTERM: graceful exit: exit code 0");
     expect(log).toMatch(/\| Migrations: lint, verify round trip, plan \| PASS \| .*verifyMs=\d+/);
   });
