@@ -20,8 +20,11 @@ export interface MonitorKindSpec {
   readonly runbookAnchor: string;
   /** True where silence itself is a failure (no data => alert). */
   readonly notifyNoData: boolean;
-  /** Only meaningful with a Multi-AZ database. */
-  readonly requiresMultiAz?: boolean;
+  /**
+   * Only emitted by a read replica or a Multi-AZ DB cluster, neither of which the stack declares
+   * (a Multi-AZ instance's standby is synchronous and has no ReplicaLag): the schema refuses it.
+   */
+  readonly requiresReadReplica?: boolean;
 }
 
 export const MONITOR_CATALOG = {
@@ -120,7 +123,7 @@ export const MONITOR_CATALOG = {
     scope: "database",
     runbookAnchor: "db-replica-lag",
     notifyNoData: false,
-    requiresMultiAz: true,
+    requiresReadReplica: true,
   },
   dbDeadlocks: {
     title: "Database deadlocks",

@@ -4,7 +4,7 @@
  * A name changed here changes for creators and readers alike.
  */
 import type { StackConfig } from "./schema";
-import { migrationRunner } from "./units";
+import { isProductionTier, migrationRunner } from "./units";
 
 export const NAME_PREFIX = "backend-release";
 
@@ -26,11 +26,24 @@ export interface StackNames {
   migrationWorkload: string;
   migrationTaskFamily: string;
   dbIdentifier: string;
+  /**
+   * The final snapshot taken when the instance is deleted. Production tier: this exact, stable
+   * name. Non-production: the prefix of a name with a per-instance random suffix, so a replaced
+   * or torn-down database never collides with the snapshot of the previous one.
+   */
   dbFinalSnapshot: string;
   dbPostgresLogGroup: string;
+  /** The DNS name a service answers on (Route 53 alias to its load balancer, certificate for it). */
+  serviceHostname(service: string): string;
+  /**
+   * Non-production stacks are torn down and replaced freely: names that must be unique at any
+   * moment (final snapshot) get a random suffix, fixed names are deleted before their replacement
+   * is created, and secrets are deleted without a recovery window. Production names never move.
+   */
+  disposable: boolean;
 }
 
-export function stackNames(stack: string, cfg: Pick<StackConfig, "services" | "database">): StackNames {
+export function stackNames(stack: string, cfg: Pick<StackConfig, "services" | "database" | "alb" | "profile">): StackNames {
   const base = `${NAME_PREFIX}-${stack}`;
   const cluster = base;
   const dbIdentifier = `${base}-${cfg.database.dbName.replace(/_/g, "-")}`;
@@ -52,5 +65,7 @@ export function stackNames(stack: string, cfg: Pick<StackConfig, "services" | "d
     dbIdentifier,
     dbFinalSnapshot: `${dbIdentifier}-final`,
     dbPostgresLogGroup: `/aws/rds/instance/${dbIdentifier}/postgresql`,
+    serviceHostname: (service) => `${service}.${cfg.alb.dns.domain}`,
+    disposable: !isProductionTier(cfg),
   };
 }

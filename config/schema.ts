@@ -52,8 +52,20 @@ const network = z.strictObject({
   privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "a subnet id subnet-<hex>")).min(2),
 });
 
+/** A 12-digit AWS account id. */
+export const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id");
+/** A DNS name the stack owns (lowercase labels, at least two). */
+const domainName = z.string().regex(/^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lowercase DNS name such as orders.example.com");
+
 const alb = z.strictObject({
-  certificateArn: z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, "an ACM certificate ARN"),
+  /**
+   * Where each service answers: `<service>.<domain>` in the Route 53 hosted zone, an alias to its
+   * load balancer, with a DNS-validated ACM certificate for exactly that name (declared by the stack).
+   */
+  dns: z.strictObject({
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ"),
+    domain: domainName,
+  }),
   sslPolicy: z.enum(MODERN_TLS_POLICIES),
   ingressCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR")).min(1),
   idleTimeoutSeconds: z.int().min(1).max(4000),
@@ -61,12 +73,22 @@ const alb = z.strictObject({
 });
 
 const images = z.discriminatedUnion("source", [
-  z.strictObject({ source: z.literal("build") }),
+  z.strictObject({
+    source: z.literal("build"),
+    /**
+     * Accounts whose stacks promote from this stack's repositories: each repository's policy lets
+     * them pull (nothing else). A promoting stack's account must be listed here.
+     */
+    pullAccounts: z.array(accountId).default([]),
+  }),
   z.strictObject({
     source: z.literal("promote"),
-    /** Where staging pushed them: `<account>.dkr.ecr.<region>.amazonaws.com/backend-release/staging`. */
+    /** The build stack's repositories: `<account>.dkr.ecr.<region>.amazonaws.com/backend-release/<stack>`. */
     sourceRepositoryPrefix: z.string().regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9/_-]+$/, "an ECR repository prefix <account>.dkr.ecr.<region>.amazonaws.com/<path>"),
-    /** Digests validated on staging, per service name (build once, promote the same bytes). */
+    /**
+     * Digests a non-production stack validated, per service name (build once, promote the same
+     * bytes). Written by the release pipeline from that stack's output `imageDigests`.
+     */
     digests: z.record(z.string(), digest),
   }),
 ]);
@@ -138,17 +160,32 @@ const service = z.strictObject({
 });
 export type ServiceConfig = z.infer<typeof service>;
 
+/** Performance Insights keeps 7 days (free tier), a multiple of 31 days up to 713, or 731. */
+export function validPerformanceInsightsRetention(days: number): boolean {
+  return days === 7 || days === 731 || (days % 31 === 0 && days >= 31 && days <= 713);
+}
+
 const database = z.strictObject({
-  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, "a PostgreSQL version such as 16.4"),
+  /**
+   * The PostgreSQL major version only: RDS applies minor upgrades itself (autoMinorVersionUpgrade),
+   * and a pinned minor would make the next `pulumi up` try to downgrade after AWS upgraded it.
+   */
+  engineVersion: z.string().regex(/^\d+$/, "a PostgreSQL major version such as 16 (the minor is upgraded by RDS)"),
   instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium"),
   allocatedStorageGiB: z.int().min(20).max(65536),
   maxAllocatedStorageGiB: z.int().min(20).max(65536),
   dbName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+  /** Used only by the migration task (its password is RDS-managed and rotated). */
   masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/),
+  /**
+   * The services' own least-privilege role: created by a migration, no password, IAM database
+   * authentication (rds_iam); the services' task roles may `rds-db:connect` as this user only.
+   */
+  serviceUsername: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "a PostgreSQL role name such as orders_app"),
   backupRetentionDays: z.int().min(1).max(35),
   multiAz: z.boolean(),
   deletionProtection: z.boolean(),
-  performanceInsightsRetentionDays: z.int().min(7).max(731),
+  performanceInsightsRetentionDays: z.int().refine(validPerformanceInsightsRetention, "7, a multiple of 31 up to 713, or 731 (what RDS accepts)"),
   slowStatementMs: z.int().min(10),
   /** Bounds handed to the migration runner (lock_timeout / statement_timeout). */
   migrationLockTimeoutMs: z.int().min(100).max(60_000),
@@ -168,10 +205,19 @@ const database = z.strictObject({
 });
 export type DatabaseConfig = z.infer<typeof database>;
 
+/** Datadog standard-tier index retention periods within this project's range. */
+export const DATADOG_INDEX_RETENTION_DAYS = [3, 7, 15, 30, 45, 60] as const;
+
 const logs = z.strictObject({
   retentionDays: z.literal(LOG_RETENTION_DAYS),
+  /** The Datadog log index the stack declares (its filter is `env:<environment>`); the log monitors search it. */
   datadogIndex: slug,
-  datadogRetentionDays: z.int().min(3).max(60),
+  datadogRetentionDays: z.literal(DATADOG_INDEX_RETENTION_DAYS),
+  /**
+   * The Datadog Forwarder Lambda of this account and region: every log group the monitors and the
+   * dashboard search (services, migrations, RDS postgresql export) gets a subscription filter to it.
+   */
+  datadogForwarderArn: z.string().regex(/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}$/, "a Lambda function ARN arn:aws:lambda:<region>:<account>:function:<name>"),
 });
 
 const observability = z.strictObject({
@@ -180,6 +226,21 @@ const observability = z.strictObject({
   evaluationDelaySeconds: z.int().min(0).max(3600),
   renotifyMinutes: z.int().min(10).max(1440),
   runbookBaseUrl: z.url(),
+  /**
+   * The Datadog–PagerDuty integration is installed in the Datadog UI (Integrations → PagerDuty),
+   * not by this stack; its service objects fail to create until it is. Set `activated: true` once
+   * done (runbooks/startup.md, first deploy); the program refuses to declare paging until then.
+   */
+  pagerdutyIntegration: z.strictObject({
+    activated: z.boolean(),
+    /** The PagerDuty account's subdomain (`<subdomain>.pagerduty.com`) the integration is connected to. */
+    subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a PagerDuty subdomain such as example-org"),
+  }),
+  /**
+   * The Slack workspace as the Datadog Slack integration names it: owners' channels become
+   * `@slack-<account>-<channel>` handles on a declared Datadog Slack channel (tickets, warnings, recoveries).
+   */
+  slackAccount: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, "the Datadog Slack integration's account name"),
 });
 
 const weekday = z.enum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]);
@@ -371,8 +432,9 @@ function refineMonitors(svc: ServiceConfig, i: number, cfg: StackConfigShape, ct
     if (t.warningRecovery !== undefined && !worse(t.warning, t.warningRecovery)) {
       issue(ctx, [...path, "warningRecovery"], `warningRecovery must be ${side} warning (${t.warning}), found ${t.warningRecovery}`);
     }
-    if ("requiresMultiAz" in spec && spec.requiresMultiAz && !cfg.database.multiAz) {
-      issue(ctx, path, `${kind} needs a Multi-AZ database (database.multiAz is false); remove this monitor for this stack`);
+    if ("requiresReadReplica" in spec && spec.requiresReadReplica) {
+      // The stack declares one RDS instance; Multi-AZ keeps a synchronous standby, which is not a replica.
+      issue(ctx, path, `${kind} watches a metric RDS emits only for read replicas and Multi-AZ DB clusters; this stack's database is one instance${cfg.database.multiAz ? " (its Multi-AZ standby is synchronous and reports no lag)" : ""}, so the monitor would never see data: remove it`);
     }
   }
 }

@@ -5,10 +5,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { stackNames, type StackNames } from "../config/names";
-import type { StackConfig } from "../config/schema";
+import { PROJECT, type StackConfig } from "../config/schema";
 import { REPO_ROOT } from "../config/stack-file";
+import { isProductionTier } from "../config/units";
+import { findReleasePackage } from "./components/release-archive";
 
 export interface StackContext {
   stack: string;
@@ -24,9 +26,12 @@ export interface StackContext {
   stateful: pulumi.CustomResourceOptions;
 }
 
-/** The release version: RELEASE_VERSION when the pipeline sets it, else package.json. */
+/** The one place the pipeline names the release a stack deploys and archives. */
+export const RELEASE_VERSION_ENV = "RELEASE_VERSION";
+
+/** The release version: RELEASE_VERSION when the pipeline sets it, else package.json (see `releaseProblems`). */
 export function releaseVersion(): string {
-  if (process.env.RELEASE_VERSION) return process.env.RELEASE_VERSION;
+  if (process.env[RELEASE_VERSION_ENV]) return process.env[RELEASE_VERSION_ENV];
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
   return pkg.version;
 }
@@ -39,6 +44,37 @@ export function gitSha(): string {
   } catch {
     return "0000000000000000000000000000000000000000";
   }
+}
+
+/** A note for whoever runs `pulumi preview/up`: the engine's log, or stderr offline (stdout may carry JSON). */
+export function notice(level: "info" | "warn", message: string, resource?: pulumi.Resource): void {
+  if (pulumi.runtime.hasEngine()) void (level === "warn" ? pulumi.log.warn(message, resource) : pulumi.log.info(message, resource));
+  else process.stderr.write(`${level === "warn" ? "warning" : "info"}: ${message}\n`);
+}
+
+/**
+ * What a production-tier stack must know before it deploys: the release the pipeline names
+ * (RELEASE_VERSION, not whatever package.json says) and that release's package, which `up`
+ * archives. Returned as problems; the caller fails an update and only warns in a preview.
+ */
+export function releaseProblems(ctx: Pick<StackContext, "stack" | "cfg" | "version">, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!isProductionTier(ctx.cfg)) return [];
+  const problems: string[] = [];
+  if (!env[RELEASE_VERSION_ENV]) {
+    problems.push(`${RELEASE_VERSION_ENV} is not set: a production-tier stack deploys and archives exactly the release the pipeline names (export ${RELEASE_VERSION_ENV}=<version> before \`pulumi up --stack ${ctx.stack}\`); package.json says ${ctx.version}`);
+  }
+  const found = findReleasePackage(ctx);
+  if (!found.dir) problems.push(`nothing to archive for ${ctx.stack} ${ctx.version} (${found.note})`);
+  return problems;
+}
+
+/** The Datadog–PagerDuty integration is installed by hand; without it the service objects fail to create. */
+export function pagerdutyIntegrationProblems(stack: string, cfg: StackConfig): string[] {
+  const integration = cfg.observability.pagerdutyIntegration;
+  if (integration.activated) return [];
+  return [
+    `${PROJECT}:observability.pagerdutyIntegration.activated is false: activate the Datadog–PagerDuty integration first (Datadog → Integrations → PagerDuty → install, connect the PagerDuty account ${integration.subdomain}.pagerduty.com), then set it with: pulumi config set --stack ${stack} --path 'observability.pagerdutyIntegration.activated' true (runbooks/startup.md, "Before the first deploy")`,
+  ];
 }
 
 export function createContext(stack: string, cfg: StackConfig, region: string): StackContext {

@@ -1,30 +1,42 @@
 /**
  * The whole stack, assembled from one component per capability. Config is validated first
- * (`loadConfig` throws before any resource is declared); the returned object is the stack outputs.
+ * (`loadConfig` throws before any resource is declared), then the preconditions the cloud would
+ * otherwise reject halfway through an update; the returned object is the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "../config/load";
-import { createContext } from "./context";
+import { ConfigError, loadConfig } from "../config/load";
+import { promotionProblems } from "../config/promotion";
+import { databaseServices, migrationRunner, serviceBuild } from "../config/units";
+import { createContext, notice, pagerdutyIntegrationProblems, releaseProblems } from "./context";
 import { AccessLogs } from "./components/access-logs";
 import { BackendService } from "./components/backend-service";
 import { Database } from "./components/database";
+import { datadogProvider } from "./components/datadog-provider";
 import { EcsCluster } from "./components/ecs-cluster";
 import { EncryptionKeys } from "./components/encryption-keys";
+import { LogShipping, logsIndexQuery } from "./components/log-shipping";
 import { MigrationRun } from "./components/migration-run";
-import { databaseServices, migrationRunner, serviceBuild } from "../config/units";
-import { datadogProvider } from "./components/datadog-provider";
 import { ServiceMonitoring } from "./components/monitoring";
 import { PagerDutyServiceObjects } from "./components/monitoring-pagerduty";
-import { OnCall } from "./components/oncall";
 import { NetworkSecurity } from "./components/network-security";
+import { NotificationChannels } from "./components/notification-channels";
+import { OnCall } from "./components/oncall";
+import { ReleaseArchive } from "./components/release-archive";
 import { RuntimeSecrets } from "./components/runtime-secrets";
 import { ServiceImages } from "./components/service-images";
-import { ReleaseArchive } from "./components/release-archive";
 
 export async function declareStack(): Promise<Record<string, unknown>> {
   const { stack, cfg, runtimeSecrets } = loadConfig();
   const region = new pulumi.Config("aws").require("region");
   const ctx = createContext(stack, cfg, region);
+
+  // What AWS, Datadog or PagerDuty would refuse mid-update is refused here, before anything changes.
+  const blocking = [...promotionProblems(stack, cfg), ...pagerdutyIntegrationProblems(stack, cfg)];
+  if (blocking.length > 0) throw new ConfigError(stack, blocking);
+  // A production-tier update without its named release would archive nothing and say nothing.
+  const release = releaseProblems(ctx);
+  if (release.length > 0 && !pulumi.runtime.isDryRun()) throw new ConfigError(stack, release);
+  for (const problem of release) notice("warn", `${problem} (\`pulumi up\` will fail)`);
 
   const keys = new EncryptionKeys("keys", { ctx });
   const network = new NetworkSecurity("network", { ctx, servicePorts: cfg.services.map((s) => s.port) });
@@ -37,6 +49,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const database = new Database("database", {
     config: dbConfig,
     names: { identifier: names.dbIdentifier, finalSnapshot: names.dbFinalSnapshot, postgresLogGroup: names.dbPostgresLogGroup },
+    disposable: names.disposable,
     stackLabel: stack,
     privateSubnetIds: cfg.network.privateSubnetIds,
     securityGroupId: network.database.id,
@@ -49,7 +62,9 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   });
   const cluster = new EcsCluster("cluster", { ctx, logsKeyArn: keys.logs.arn });
 
-  const dbWiring = { host: database.instance.address, port: database.instance.port, name: cfg.database.dbName, masterSecretArn: database.masterSecretArn };
+  const dbEndpoint = { host: database.instance.address, port: database.instance.port, name: cfg.database.dbName };
+  // Services log in as their own role with IAM auth; only the migration task gets the master secret.
+  const serviceLogin = { kind: "iam" as const, username: cfg.database.serviceUsername, dbUserArn: database.iamDbUserArn(cfg.database.serviceUsername) };
   const workload = (svc: (typeof cfg.services)[number]) => ({
     ctx,
     svc,
@@ -60,15 +75,18 @@ export async function declareStack(): Promise<Record<string, unknown>> {
     logsKeyArn: keys.logs.arn,
     dataKeyArn: keys.data.arn,
     artifactsKeyArn: keys.artifacts.arn,
-    ...(svc.usesDatabase ? { database: dbWiring } : {}),
+    ...(svc.usesDatabase ? { database: { ...dbEndpoint, login: serviceLogin } } : {}),
     secrets: secrets.byService[svc.name] ?? [],
   });
 
   // One migration run per database, on the image that carries its bundle; every service using
-  // the database waits for it (two runs would race for the same advisory lock).
+  // the database waits for it (two runs would race for the same advisory lock). It needs the
+  // master login and none of the services' runtime secrets.
   const runner = migrationRunner(cfg);
   const migrations = new MigrationRun(names.migrationWorkload, {
     ...workload(runner),
+    database: { ...dbEndpoint, login: { kind: "master", secretArn: database.masterSecretArn } },
+    secrets: [],
     workloadName: names.migrationWorkload,
     taskFamily: names.migrationTaskFamily,
     bundleWorkspace: serviceBuild(cfg, runner).workspace,
@@ -98,10 +116,25 @@ export async function declareStack(): Promise<Record<string, unknown>> {
     deployed[svc.name] = service;
   }
 
-  // On-call and monitoring: PagerDuty first, so every paging handle has its service object.
-  const oncall = new OnCall("oncall", { ctx });
+  // Every log group the monitors and dashboards search reaches the Datadog index they query.
   const withDatadog = { providers: [datadogProvider(ctx)] };
+  const logShipping = new LogShipping("logs-to-datadog", {
+    region,
+    forwarderArn: cfg.logs.datadogForwarderArn,
+    logGroups: [
+      ...cfg.services.map((svc) => ({ key: svc.name, name: deployed[svc.name]!.logGroup.name, arn: deployed[svc.name]!.logGroup.arn })),
+      { key: names.migrationWorkload, name: migrations.logGroup.name, arn: migrations.logGroup.arn },
+      { key: "postgresql", name: database.postgresLog.name, arn: database.postgresLog.arn },
+    ],
+    index: { name: cfg.logs.datadogIndex, query: logsIndexQuery(cfg.environment), retentionDays: cfg.logs.datadogRetentionDays, tags: [`env:${cfg.environment}`, "managed-by:pulumi", "project:backend-release"] },
+    datadogProvider: withDatadog.providers[0]!,
+  });
+
+  // On-call and monitoring: PagerDuty first, so every paging handle has its service object; the
+  // team channels exist before any message names them.
+  const oncall = new OnCall("oncall", { ctx });
   const serviceObjects = new PagerDutyServiceObjects("pagerduty-service-objects", { services: oncall.plan.services, integrationKeys: oncall.integrationKeys }, withDatadog);
+  const channels = new NotificationChannels("notification-channels", { cfg }, withDatadog);
   const dashboards: Record<string, pulumi.Output<string>> = {};
   for (const svc of cfg.services) {
     const service = deployed[svc.name]!;
@@ -116,9 +149,11 @@ export async function declareStack(): Promise<Record<string, unknown>> {
         dbInstance: database.instance.identifier,
         migrationService: names.migrationWorkload,
         environment: cfg.environment,
-        logsIndex: cfg.logs.datadogIndex,
+        logsIndex: logShipping.index.name,
       },
       pagerdutyServiceObject: serviceObjects.byService[svc.name]!,
+      notificationTargets: [channels.slack[svc.monitoring.owners.slackChannel]!],
+      logsIndex: logShipping.index,
     }, withDatadog);
     dashboards[svc.name] = monitoring.dashboardUrl;
   }

@@ -3,6 +3,10 @@
  * roles, task definition on the image digest, HTTPS listener with a modern TLS policy and HTTP
  * only as a redirect, readiness health checks, circuit breaker with rollback, target-tracking
  * autoscaling within the environment's min/max. The rollout waits for the migration run.
+ *
+ * The service answers on its own DNS name (`<service>.<alb.dns.domain>`): an alias record in the
+ * configured hosted zone and a DNS-validated ACM certificate for exactly that name, so the URL
+ * the stack outputs is the one the certificate covers.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,6 +25,9 @@ export interface BackendServiceArgs extends WorkloadArgs {
 
 export class BackendService extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
+  /** The DNS name the service answers on. */
+  readonly hostname: string;
+  readonly certificate: aws.acm.Certificate;
   readonly service: aws.ecs.Service;
   readonly loadBalancer: aws.lb.LoadBalancer;
   readonly targetGroup: aws.lb.TargetGroup;
@@ -77,6 +84,22 @@ export class BackendService extends pulumi.ComponentResource {
       },
       child,
     );
+    // The certificate for the service's own name, validated through the same hosted zone.
+    const zoneId = ctx.cfg.alb.dns.hostedZoneId;
+    this.hostname = ctx.names.serviceHostname(svc.name);
+    this.certificate = new aws.acm.Certificate(`${name}-certificate`, { domainName: this.hostname, validationMethod: "DNS", keyAlgorithm: "RSA_2048", tags }, child);
+    const validationOption = this.certificate.domainValidationOptions.apply((options) => {
+      const o = options.find((x) => x.domainName === this.hostname);
+      if (!o) throw new Error(`ACM returned no DNS validation record for ${this.hostname}`);
+      return o;
+    });
+    const validationRecord = new aws.route53.Record(
+      `${name}-certificate-validation-record`,
+      { zoneId, name: validationOption.resourceRecordName, type: validationOption.resourceRecordType, records: [validationOption.resourceRecordValue], ttl: 300, allowOverwrite: true },
+      child,
+    );
+    const validated = new aws.acm.CertificateValidation(`${name}-certificate-validation`, { certificateArn: this.certificate.arn, validationRecordFqdns: [validationRecord.fqdn] }, child);
+
     const https = new aws.lb.Listener(
       `${name}-https`,
       {
@@ -84,7 +107,8 @@ export class BackendService extends pulumi.ComponentResource {
         port: 443,
         protocol: "HTTPS",
         sslPolicy: ctx.cfg.alb.sslPolicy,
-        certificateArn: ctx.cfg.alb.certificateArn,
+        // The validated certificate's ARN: the listener waits until ACM has issued it.
+        certificateArn: validated.certificateArn,
         defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
         tags,
       },
@@ -124,8 +148,14 @@ export class BackendService extends pulumi.ComponentResource {
         waitForSteadyState: true,
         tags,
       },
-      // Autoscaling owns desiredCount after the first deploy.
-      { parent: this, dependsOn: args.migrationRun ? [https, args.migrationRun] : [https], ignoreChanges: ["desiredCount"] },
+      // Autoscaling owns desiredCount after the first deploy. The name is fixed (readers find it by
+      // name), so a disposable stack's replacement is created only after the old service is gone.
+      {
+        parent: this,
+        dependsOn: args.migrationRun ? [https, args.migrationRun] : [https],
+        ignoreChanges: ["desiredCount"],
+        ...(ctx.names.disposable ? { deleteBeforeReplace: true } : {}),
+      },
     );
 
     const scaling = new aws.appautoscaling.Target(
@@ -157,7 +187,13 @@ export class BackendService extends pulumi.ComponentResource {
       child,
     );
 
-    this.url = pulumi.interpolate`https://${this.loadBalancer.dnsName}`;
+    // The name clients use: an alias to the load balancer (no TTL to keep in step with it).
+    const record = new aws.route53.Record(
+      `${name}-dns`,
+      { zoneId, name: this.hostname, type: "A", aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }] },
+      child,
+    );
+    this.url = pulumi.interpolate`https://${record.fqdn}`;
     this.registerOutputs({ url: this.url, serviceName: this.service.name });
   }
 }

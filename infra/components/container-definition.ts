@@ -1,17 +1,35 @@
 /**
  * The container definition shared by a service's task and its migration task: same image (by
- * digest), same database wiring, same secrets, same hardening. Only the command differs.
+ * digest), same hardening. The database login differs: the migration task is the only one given
+ * the RDS master secret; a service logs in as its own role with IAM database authentication.
+ *
+ * Nothing here changes with the commit being deployed (no git sha, no release version): a commit
+ * that changes no deployed input produces the same task definition, so nothing rolls or re-runs.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/schema";
 import type { ContainerSecret } from "./runtime-secrets";
+
+/** How a task logs in: the RDS-managed master secret (migrations) or IAM auth as its own role (services). */
+export type DatabaseLogin = { kind: "master"; secretArn: pulumi.Input<string> } | { kind: "iam"; username: string; dbUserArn: pulumi.Input<string> };
 
 /** How a task reaches the stack's database. */
 export interface DatabaseWiring {
   host: pulumi.Input<string>;
   port: pulumi.Input<number>;
   name: string;
-  masterSecretArn: pulumi.Input<string>;
+  login: DatabaseLogin;
+}
+
+/** Env var carrying a digest of the runtime secrets' version ids (named so no secret scanner mistakes it for one): a new secret value is a new task definition. */
+export const SECRETS_VERSION_ENV = "RUNTIME_CONFIG_REVISION";
+
+/** One digest of the secrets' names and version ids (never their values). */
+export function secretsVersion(entries: { name: string; versionId: string }[]): string {
+  const h = createHash("sha256");
+  for (const e of [...entries].sort((a, b) => a.name.localeCompare(b.name))) h.update(`${e.name}=${e.versionId}\n`);
+  return h.digest("hex").slice(0, 32);
 }
 
 /** The runner inside the image (see backend/Dockerfile); `up` applies pending migrations. */
@@ -28,8 +46,6 @@ export interface ContainerDefinitionArgs {
   containerName: string;
   imageRef: pulumi.Input<string>;
   imageDigest: pulumi.Input<string>;
-  version: string;
-  gitSha: string;
   region: string;
   logGroupName: pulumi.Input<string>;
   logStreamPrefix: string;
@@ -43,9 +59,19 @@ export interface ContainerDefinitionArgs {
 }
 
 export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Output<string> {
+  const login = args.database?.login;
   return pulumi
-    .all([args.imageRef, args.imageDigest, args.logGroupName, args.database?.host ?? "", args.database?.port ?? 0, args.database?.masterSecretArn ?? "", ...args.secrets.map((s) => s.valueFrom)])
-    .apply(([image, digest, logGroup, host, port, masterSecretArn, ...secretArns]) => {
+    .all([
+      args.imageRef,
+      args.imageDigest,
+      args.logGroupName,
+      args.database?.host ?? "",
+      args.database?.port ?? 0,
+      login?.kind === "master" ? login.secretArn : "",
+      pulumi.all(args.secrets.map((s) => s.valueFrom)),
+      pulumi.all(args.secrets.map((s) => s.versionId)),
+    ])
+    .apply(([image, digest, logGroup, host, port, masterSecretArn, secretArns, versionIds]) => {
       const db = args.database;
       const environment: Record<string, string> = {
         ...args.svc.environment,
@@ -53,10 +79,12 @@ export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Outp
         SERVICE_NAME: args.serviceName ?? args.svc.name,
         DD_SERVICE: args.serviceName ?? args.svc.name,
         DD_ENV: args.environmentName,
-        APP_VERSION: args.version,
-        GIT_SHA: args.gitSha,
+        // The image's identity: constant for a digest, unlike the commit that deploys it.
         IMAGE_DIGEST: String(digest),
         ...(db ? { PGHOST: String(host), PGPORT: String(port), PGDATABASE: db.name, PGSSLMODE: "require" } : {}),
+        // IAM auth: the service signs a short-lived token per connection (AWS_REGION for the signer).
+        ...(login?.kind === "iam" ? { PGUSER: login.username, PGAUTH: "iam", AWS_REGION: args.region } : {}),
+        ...(args.secrets.length > 0 ? { [SECRETS_VERSION_ENV]: secretsVersion(args.secrets.map((s, i) => ({ name: s.name, versionId: String(versionIds[i]) }))) } : {}),
       };
       if (args.withPort) {
         environment.PORT = String(args.svc.port);
@@ -65,7 +93,7 @@ export function containerDefinitions(args: ContainerDefinitionArgs): pulumi.Outp
       }
       const secrets = [
         // RDS keeps the master credentials as JSON; ECS extracts single keys with `:key::`.
-        ...(db
+        ...(login?.kind === "master"
           ? [
               { name: "PGUSER", valueFrom: `${masterSecretArn}:username::` },
               { name: "PGPASSWORD", valueFrom: `${masterSecretArn}:password::` },

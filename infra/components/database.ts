@@ -3,16 +3,25 @@
  * Secrets Manager (never in config or state), backups and deletion protection as configured,
  * Multi-AZ where configured, Performance Insights encrypted, private, slow statements logged.
  *
+ * The engine is pinned to its major version with automatic minor upgrades (a pinned minor would
+ * make a later `up` try to downgrade). A disposable database (non-production) can be replaced and
+ * torn down again and again: deleted before its replacement is created (the identifier is fixed,
+ * so readers keep finding it) and its final snapshot named with a per-instance random suffix.
+ *
  * Narrow inputs: the database's own config block, its physical names, the network it lives in;
  * `stack.ts` adapts the stack config to these.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { DatabaseConfig } from "../../config/schema";
 
 export interface DatabaseArgs {
   config: Omit<DatabaseConfig, "migrations">;
+  /** `finalSnapshot` is the exact name, or (disposable) the prefix of a per-instance name. */
   names: { identifier: string; finalSnapshot: string; postgresLogGroup: string };
+  /** Non-production: replaced delete-first, final snapshot name unique per instance. */
+  disposable?: boolean;
   /** Shown in descriptions only. */
   stackLabel: string;
   privateSubnetIds: string[];
@@ -28,13 +37,15 @@ export interface DatabaseArgs {
 
 export class Database extends pulumi.ComponentResource {
   readonly instance: aws.rds.Instance;
-  /** ARN of the RDS-managed master secret (JSON with `username` and `password`). */
+  /** ARN of the RDS-managed master secret (JSON with `username` and `password`): the migration task's only. */
   readonly masterSecretArn: pulumi.Output<string>;
+  /** The log group of the postgresql export (Datadog ships it from there). */
+  readonly postgresLog: aws.cloudwatch.LogGroup;
 
   constructor(name: string, args: DatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:database:Database", name, {}, opts);
     const db = args.config;
-    const major = db.engineVersion.split(".")[0];
+    const major = db.engineVersion;
 
     const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.privateSubnetIds, description: `Private subnets for the ${db.dbName} database`, tags: args.tags }, { parent: this });
     const params = new aws.rds.ParameterGroup(
@@ -55,11 +66,24 @@ export class Database extends pulumi.ComponentResource {
     );
 
     // RDS would create the export's log group itself: unencrypted, kept forever. Declared first, ours wins.
-    const postgresLog = new aws.cloudwatch.LogGroup(
+    const postgresLog = (this.postgresLog = new aws.cloudwatch.LogGroup(
       `${name}-postgresql-log`,
       { name: args.names.postgresLogGroup, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn, tags: args.dataTags },
       { parent: this },
-    );
+    ));
+
+    // A final snapshot name must not exist yet when the instance is deleted: a disposable
+    // database gets a new suffix whenever it is replaced (keepers: what forces replacement) or
+    // torn down and created again.
+    const finalSnapshotIdentifier = args.disposable
+      ? pulumi.interpolate`${args.names.finalSnapshot}-${
+          new random.RandomId(
+            `${name}-final-snapshot-suffix`,
+            { byteLength: 4, keepers: { identifier: args.names.identifier, dbName: db.dbName, username: db.masterUsername, kmsKeyId: args.kmsKeyArn, subnets: subnets.name } },
+            { parent: this },
+          ).hex
+        }`
+      : args.names.finalSnapshot;
 
     this.instance = new aws.rds.Instance(
       `${name}-instance`,
@@ -87,7 +111,7 @@ export class Database extends pulumi.ComponentResource {
         maintenanceWindow: "sun:03:30-sun:04:30",
         deletionProtection: db.deletionProtection,
         skipFinalSnapshot: false,
-        finalSnapshotIdentifier: args.names.finalSnapshot,
+        finalSnapshotIdentifier,
         copyTagsToSnapshot: true,
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: args.kmsKeyArn,
@@ -98,7 +122,8 @@ export class Database extends pulumi.ComponentResource {
         applyImmediately: false,
         tags: args.dataTags,
       },
-      { parent: this, ...args.stateful, dependsOn: [postgresLog] },
+      // The identifier is fixed: a replacement can only be created once the old instance is gone.
+      { parent: this, ...args.stateful, dependsOn: [postgresLog], ...(args.disposable ? { deleteBeforeReplace: true } : {}) },
     );
     this.masterSecretArn = this.instance.masterUserSecrets.apply((s) => {
       const arn = s?.[0]?.secretArn;
@@ -106,5 +131,16 @@ export class Database extends pulumi.ComponentResource {
       return arn;
     });
     this.registerOutputs({ endpoint: this.instance.endpoint, masterSecretArn: this.masterSecretArn });
+  }
+
+  /**
+   * The IAM resource a role needs `rds-db:connect` on to log in as `username` with IAM database
+   * authentication: `arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<username>`.
+   */
+  iamDbUserArn(username: string): pulumi.Output<string> {
+    return pulumi.all([this.instance.arn, this.instance.resourceId]).apply(([arn, resourceId]) => {
+      const [, partition, , region, account] = arn.split(":");
+      return `arn:${partition}:rds-db:${region}:${account}:dbuser:${resourceId}/${username}`;
+    });
   }
 }

@@ -52,17 +52,21 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
       name: ctx.names.logGroup(args.logName),
       retentionInDays: ctx.cfg.logs.retentionDays,
       kmsKeyId: w.logsKeyArn,
-      tags: ctx.tags({ service: svc.name, "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }),
+      // `service` is the workload the logs belong to (the forwarder copies log-group tags onto them).
+      tags: ctx.tags({ service: args.logName, "data-classification": ctx.cfg.tags.dataClassification, owner: ctx.cfg.tags.owner }),
     },
     child,
   );
+  const login = w.database?.login;
   const roles = ecsTaskRoles(name, {
     ctx,
     svc: args.rolesFor,
     repositoryArn: w.repositoryArn,
     logGroupArn: logGroup.arn,
-    secretArns: [...(w.database ? [w.database.masterSecretArn] : []), ...w.secrets.map((s) => s.valueFrom)],
+    // Only the workload that logs in as the master user may read the master secret.
+    secretArns: [...(login?.kind === "master" ? [login.secretArn] : []), ...w.secrets.map((s) => s.valueFrom)],
     kmsKeyArns: [w.dataKeyArn, w.artifactsKeyArn],
+    ...(login?.kind === "iam" ? { dbConnect: { dbUserArn: login.dbUserArn, username: login.username } } : {}),
     parent: args.parent,
   });
   const taskDefinition = new aws.ecs.TaskDefinition(
@@ -84,8 +88,6 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
         containerName: args.container.name,
         imageRef: w.imageRef,
         imageDigest: w.imageDigest,
-        version: ctx.version,
-        gitSha: ctx.gitSha,
         region: ctx.region,
         logGroupName: logGroup.name,
         logStreamPrefix: args.container.logStreamPrefix,
@@ -97,8 +99,8 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
       }),
       tags: args.tags,
     },
-    // A task started before its role may read the secrets and pull the image fails.
-    { ...child, dependsOn: [roles.executionPolicy] },
+    // A task started before its role may read the secrets and pull the image (or log in) fails.
+    { ...child, dependsOn: [roles.executionPolicy, ...(roles.taskPolicy ? [roles.taskPolicy] : [])] },
   );
   return { logGroup, taskDefinition };
 }

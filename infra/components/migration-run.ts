@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import type * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT } from "../../config/stack-file";
@@ -59,6 +60,8 @@ export interface MigrationRunArgs extends WorkloadArgs {
 export class MigrationRun extends pulumi.ComponentResource {
   readonly taskDefinitionArn: pulumi.Output<string>;
   readonly run: command.local.Command;
+  /** The migration workload's log group (its failure monitor searches these logs). */
+  readonly logGroup: aws.cloudwatch.LogGroup;
   readonly bundleHash: string;
 
   constructor(name: string, args: MigrationRunArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -92,6 +95,7 @@ export class MigrationRun extends pulumi.ComponentResource {
       parent: this,
     });
     this.taskDefinitionArn = taskDefinition.arn;
+    this.logGroup = logGroup;
 
     // Generous: the statement timeout bounds each migration; add start-up and image pull time.
     const timeoutSeconds = Math.ceil(args.statementTimeoutMs / 1000) + 600;

@@ -19,6 +19,10 @@ export interface ServiceMonitoringArgs {
   targets: { [K in keyof MonitorTargets]: pulumi.Input<MonitorTargets[K]> };
   /** The Datadog service object `@pagerduty-<name>` of this service resolves to. */
   pagerdutyServiceObject: pulumi.Resource;
+  /** What the other handles resolve to (the team's Slack channel): every monitor waits for them. */
+  notificationTargets: pulumi.Resource[];
+  /** The log index the log monitors and widgets query. */
+  logsIndex: pulumi.Resource;
 }
 
 export class ServiceMonitoring extends pulumi.ComponentResource {
@@ -69,7 +73,9 @@ export class ServiceMonitoring extends pulumi.ComponentResource {
     );
     this.dashboardUrl = this.dashboard.id.apply((id) => dashboardUrl(cfg, id));
 
-    const pagingDeps = { parent: this, dependsOn: [args.pagerdutyServiceObject] };
+    // Datadog validates a message's handles when the monitor is saved: their targets exist first.
+    const notifyDeps = { parent: this, dependsOn: [...args.notificationTargets, args.logsIndex] };
+    const pagingDeps = { parent: this, dependsOn: [args.pagerdutyServiceObject, ...args.notificationTargets, args.logsIndex] };
     this.monitors = serviceMonitorDefinitions(cfg, svc).map(
       (def) =>
         new datadog.Monitor(
@@ -91,7 +97,7 @@ export class ServiceMonitoring extends pulumi.ComponentResource {
             // Sparse ALB counts would otherwise never fill a "full window" and never alert.
             requireFullWindow: false,
           },
-          def.pagingHandle ? pagingDeps : child,
+          def.pagingHandle ? pagingDeps : notifyDeps,
         ),
     );
     for (const def of burnRateDefinitions(cfg, svc)) {
@@ -106,10 +112,11 @@ export class ServiceMonitoring extends pulumi.ComponentResource {
             priority: String(def.window.priority),
             tags: def.tags,
             monitorThresholds: { critical: String(def.window.rate) },
+            evaluationDelay: def.evaluationDelaySeconds,
             renotifyInterval: cfg.observability.renotifyMinutes,
             includeTags: true,
           },
-          def.pagingHandle ? pagingDeps : child,
+          def.pagingHandle ? pagingDeps : notifyDeps,
         ),
       );
     }

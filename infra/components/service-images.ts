@@ -3,34 +3,50 @@
  *
  * One ECR repository per service (immutable tags, scan on push, KMS, a lifecycle policy that
  * keeps the release history). A `build` stack builds each service's Dockerfile (its own `build`
- * or the shared one) and deploys the digest the registry returned; a `promote` stack builds
- * nothing and deploys the digest a non-production stack validated (promotion:
- * the pipeline copies that manifest into prod's repository, which keeps the digest).
- * Every consumer gets `repository@sha256:<64 hex>`, never a tag.
+ * or the shared one), tagged from its build inputs (not the commit), and deploys the digest the
+ * registry returned; its repositories let the promoting accounts pull (`images.pullAccounts`).
+ * A `promote` stack builds nothing: a local command copies the approved digest registry to
+ * registry from the build stack's repository into its own (no Docker daemon, no local image), tag
+ * `sha256-<hex>`, and deploys that digest. Re-running at any commit with the same digest changes
+ * nothing. Every consumer gets `repository@sha256:<64 hex>`, never a tag.
  */
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceBuild } from "../../config/units";
 import type { StackContext } from "../context";
+import { buildInputHash } from "./build-inputs";
 
 export const IMAGE_REF_PATTERN = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9/_-]+@sha256:[0-9a-f]{64}$/;
 
-/** Release tags (`v1.4.0-g<sha>`) are kept for the last 100 releases; untagged layers expire after 14 days. */
+/** Tags of builds (`v<version>-b<inputs>`) and promotions (`sha256-<digest>`); the lifecycle policy keeps the last 100. */
+export const RELEASE_TAG_PREFIXES = ["v", "sha256-"];
+
+/** Release images are kept for the last 100 releases; untagged layers expire after 14 days. */
 export const ECR_LIFECYCLE_POLICY = JSON.stringify({
   rules: [
     { rulePriority: 1, description: "Expire untagged images after 14 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 }, action: { type: "expire" } },
-    { rulePriority: 2, description: "Keep the last 100 release images", selection: { tagStatus: "tagged", tagPrefixList: ["v"], countType: "imageCountMoreThan", countNumber: 100 }, action: { type: "expire" } },
+    { rulePriority: 2, description: "Keep the last 100 release images", selection: { tagStatus: "tagged", tagPrefixList: RELEASE_TAG_PREFIXES, countType: "imageCountMoreThan", countNumber: 100 }, action: { type: "expire" } },
   ],
 });
 
-/** A Docker provider logged in to the given ECR registries (account ids), for pull and push. */
-function registryProvider(parent: pulumi.Resource, registryIds: pulumi.Input<string>[]): docker.Provider {
-  const registryAuth = registryIds.map((registryId) => {
-    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId }, { parent });
-    return { address: auth.proxyEndpoint.apply((e) => e.replace(/^https:\/\//, "")), username: auth.userName, password: pulumi.secret(auth.password) };
-  });
-  return new docker.Provider("promotion-registries", { registryAuth }, { parent });
+/** What a promoting account may do in a build stack's repository: read layers and manifests, nothing else. */
+export const CROSS_ACCOUNT_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
+
+/** The tag a build gets: the release version and its build inputs' hash (the same inputs, the same tag). */
+export function buildTag(version: string, inputHash: string): string {
+  return `v${version}-b${inputHash.slice(0, 12)}`;
+}
+
+/** The tag a promoted image gets in the promoting stack's repository: its digest, nothing else. */
+export function promotionTag(digest: string): string {
+  return digest.replace(":", "-");
+}
+
+/** The build stack's registry account, from `images.sourceRepositoryPrefix`. */
+export function sourceRegistryAccount(prefix: string): string {
+  return prefix.split(".")[0]!;
 }
 
 export interface ServiceImagesArgs {
@@ -48,8 +64,7 @@ export class ServiceImages extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceImagesArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:images:ServiceImages", name, {}, opts);
     const { ctx } = args;
-    const tag = `v${ctx.version}-g${ctx.gitSha.slice(0, 12)}`;
-    let promotionProvider: docker.Provider | undefined;
+    const images = ctx.cfg.images;
     for (const svc of ctx.cfg.services) {
       const repo = new aws.ecr.Repository(
         `${svc.name}-repo`,
@@ -66,19 +81,34 @@ export class ServiceImages extends pulumi.ComponentResource {
       new aws.ecr.LifecyclePolicy(`${svc.name}-repo-lifecycle`, { repository: repo.name, policy: ECR_LIFECYCLE_POLICY }, { parent: this });
       this.repositories[svc.name] = repo;
 
-      if (ctx.cfg.images.source === "build") {
+      if (images.source === "build") {
+        if (images.pullAccounts.length > 0) {
+          // The promoting stacks copy from here with their own identities: pull only, their accounts only.
+          new aws.ecr.RepositoryPolicy(
+            `${svc.name}-repo-pull`,
+            {
+              repository: repo.name,
+              policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Sid: "PromotingAccountsPull", Effect: "Allow", Principal: { AWS: images.pullAccounts.map((a) => `arn:aws:iam::${a}:root`) }, Action: CROSS_ACCOUNT_PULL_ACTIONS }],
+              }),
+            },
+            { parent: this },
+          );
+        }
+        const build = serviceBuild(ctx.cfg, svc);
+        const settings = { platform: "linux/amd64", args: { SERVICE_NAME: svc.name } };
         const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
         const image = new docker.Image(
           `${svc.name}-image`,
           {
-            imageName: pulumi.interpolate`${repo.repositoryUrl}:${tag}`,
+            imageName: pulumi.interpolate`${repo.repositoryUrl}:${buildTag(ctx.version, buildInputHash(build, settings))}`,
             build: {
               // Relative to the project root (Pulumi's working directory): the graph must not
               // depend on where the repository is checked out.
-              context: serviceBuild(ctx.cfg, svc).context,
-              dockerfile: serviceBuild(ctx.cfg, svc).dockerfile,
-              platform: "linux/amd64",
-              args: { APP_VERSION: ctx.version, GIT_SHA: ctx.gitSha, SERVICE_NAME: svc.name },
+              context: build.context,
+              dockerfile: build.dockerfile,
+              ...settings,
             },
             registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
           },
@@ -87,20 +117,27 @@ export class ServiceImages extends pulumi.ComponentResource {
         this.imageRefs[svc.name] = image.repoDigest;
         this.digests[svc.name] = image.repoDigest.apply((ref) => ref.slice(ref.indexOf("@") + 1));
       } else {
-        const promote = ctx.cfg.images;
-        const digest = promote.digests[svc.name]!;
-        const source = `${promote.sourceRepositoryPrefix}/${svc.name}@${digest}`;
-        // Build once: pull the exact image staging validated, tag it with this release, push it
-        // into this stack's repository. A tagged image is kept by the lifecycle policy.
-        const provider = (promotionProvider ??= registryProvider(this, [promote.sourceRepositoryPrefix.split(".")[0]!, repo.registryId]));
-        const pulled = new docker.RemoteImage(`${svc.name}-promotion-source`, { name: source, platform: "linux/amd64", keepLocally: true }, { parent: this, provider });
-        const tagged = new docker.Tag(`${svc.name}-promotion-tag`, { sourceImage: pulled.repoDigest, targetImage: pulumi.interpolate`${repo.repositoryUrl}:${tag}` }, { parent: this, provider });
-        const pushed = new docker.RegistryImage(`${svc.name}-promotion`, { name: tagged.targetImage, keepRemotely: true, triggers: { digest } }, { parent: this, provider });
-        this.imageRefs[svc.name] = pulumi.all([pushed.sha256Digest, repo.repositoryUrl]).apply(([pushedDigest, url]) => {
-          // The digest is the identity sign-offs approved; a registry that rewrote the manifest fails the update.
-          if (pushedDigest !== digest) throw new Error(`promoting ${svc.name}: the pushed image has digest ${pushedDigest}, not the approved ${digest}`);
-          return `${url}@${digest}`;
-        });
+        const digest = images.digests[svc.name]!;
+        // Build once: the exact bytes the build stack validated, copied by digest into this
+        // stack's repository (tagged, so the lifecycle policy keeps it). Runs again only when the
+        // digest or the target repository changes; the copy itself skips what is already there.
+        const copy = new command.local.Command(
+          `${svc.name}-promotion`,
+          {
+            create: "node --import tsx infra/promotion/copy-image.ts",
+            environment: {
+              AWS_REGION: ctx.region,
+              PROMOTION_SOURCE: `${images.sourceRepositoryPrefix}/${svc.name}@${digest}`,
+              PROMOTION_TARGET: repo.repositoryUrl,
+              PROMOTION_TAG: promotionTag(digest),
+            },
+            triggers: [digest],
+            logging: "stderr",
+          },
+          { parent: this },
+        );
+        // Through the copy's output, so every consumer waits for the image to be in this registry.
+        this.imageRefs[svc.name] = pulumi.all([repo.repositoryUrl, copy.stdout]).apply(([url]) => `${url}@${digest}`);
         this.digests[svc.name] = pulumi.output(digest);
       }
     }

@@ -1,7 +1,7 @@
 /**
  * Least-privilege roles for a task: the execution role pulls the image, writes the log group and
  * reads exactly the secrets the container references; the task role (the app's own AWS identity)
- * gets nothing, since the app needs no AWS API.
+ * may only log in to the database as its own user (IAM database authentication), or nothing.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +14,8 @@ export interface TaskRolesArgs {
   logGroupArn: pulumi.Input<string>;
   secretArns: pulumi.Input<string>[];
   kmsKeyArns: pulumi.Input<string>[];
+  /** IAM database authentication as this database user (its `dbuser` ARN). */
+  dbConnect?: { dbUserArn: pulumi.Input<string>; username: string };
   parent: pulumi.Resource;
 }
 
@@ -22,7 +24,7 @@ const ECS_TASKS_TRUST = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aws.iam.Role; executionPolicy: aws.iam.RolePolicy; task: aws.iam.Role } {
+export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aws.iam.Role; executionPolicy: aws.iam.RolePolicy; task: aws.iam.Role; taskPolicy?: aws.iam.RolePolicy } {
   const { ctx } = args;
   const child = { parent: args.parent };
   const execution = new aws.iam.Role(`${name}-execution-role`, { assumeRolePolicy: ECS_TASKS_TRUST, description: `Pull, log and read secrets for ${args.svc}`, tags: ctx.tags({ service: args.svc }) }, child);
@@ -45,6 +47,23 @@ export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aw
     },
     child,
   );
-  const task = new aws.iam.Role(`${name}-task-role`, { assumeRolePolicy: ECS_TASKS_TRUST, description: `Application identity of ${args.svc} (no AWS permissions)`, tags: ctx.tags({ service: args.svc }) }, child);
-  return { execution, executionPolicy, task };
+  const db = args.dbConnect;
+  const task = new aws.iam.Role(
+    `${name}-task-role`,
+    { assumeRolePolicy: ECS_TASKS_TRUST, description: db ? `Application identity of ${args.svc} (database login as ${db.username} only)` : `Application identity of ${args.svc} (no AWS permissions)`, tags: ctx.tags({ service: args.svc }) },
+    child,
+  );
+  if (!db) return { execution, executionPolicy, task };
+  const taskPolicy = new aws.iam.RolePolicy(
+    `${name}-task-policy`,
+    {
+      role: task.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [{ Sid: "DatabaseLogin", Effect: "Allow", Action: ["rds-db:connect"], Resource: [db.dbUserArn] }],
+      }),
+    },
+    child,
+  );
+  return { execution, executionPolicy, task, taskPolicy };
 }

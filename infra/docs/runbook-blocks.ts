@@ -152,10 +152,15 @@ function logsBlock(stacks: StackDocInput[]): string {
   );
 }
 
+/** Disposable stacks suffix the final snapshot per instance (config/names.ts). */
+function finalSnapshotLabel(n: { dbFinalSnapshot: string; disposable: boolean }): string {
+  return n.disposable ? `${n.dbFinalSnapshot}-<random per instance>` : n.dbFinalSnapshot;
+}
+
 function statefulBlock(stacks: StackDocInput[]): string {
   return table(
     ["Stack", "Stateful resources protected", "RDS deletion protection", "Backups kept", "Final snapshot", "Archive lock"],
-    stacks.map(({ stack, cfg }) => [stack, cfg.protectStateful ? "yes (protect + retainOnDelete)" : "no", cfg.database.deletionProtection ? "on" : "off", `${cfg.database.backupRetentionDays} days`, stackNames(stack, cfg).dbFinalSnapshot, `${cfg.archive.objectLockMode}, ${cfg.archive.retentionDays} days`]),
+    stacks.map(({ stack, cfg }) => [stack, cfg.protectStateful ? "yes (protect + retainOnDelete)" : "no", cfg.database.deletionProtection ? "on" : "off", `${cfg.database.backupRetentionDays} days`, finalSnapshotLabel(stackNames(stack, cfg)), `${cfg.archive.objectLockMode}, ${cfg.archive.retentionDays} days`]),
   );
 }
 

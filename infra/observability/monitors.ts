@@ -6,7 +6,7 @@
  */
 import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind, type MonitorKindSpec } from "../../config/monitor-catalog";
 import type { MonitorThresholds, ServiceConfig, StackConfig } from "../../config/schema";
-import { pagerdutyServiceName, pagingHandle, runbookLink } from "./naming";
+import { pagerdutyServiceName, pagingHandle, runbookLink, slackHandle } from "./naming";
 import { logsQuery, SIGNALS, type MonitorTargets, type Signal } from "./signals";
 
 export interface DatadogThresholds {
@@ -36,8 +36,10 @@ export interface MonitorDefinition {
   /** Seconds; metric monitors only (CloudWatch data arrives late, logs do not). */
   evaluationDelaySeconds?: number;
   renotifyMinutes: number;
-  /** Only for severity page; in the critical block of the message. */
+  /** Only for severity page; in the critical, no-data and recovery blocks of the message. */
   pagingHandle?: string;
+  /** The owning team's channel (`@slack-<account>-<channel>`): every block of every severity notifies it. */
+  teamHandle: string;
   runbookAnchor: string;
   runbookUrl: string;
   query(t: MonitorTargets): string;
@@ -54,13 +56,9 @@ export function describeThreshold(kind: MonitorKind, value: number): string {
   return `${spec.direction === "above" ? ">=" : "<="} ${formatNumber(value)} ${spec.unit}`;
 }
 
-/** Monitor kinds that apply to this stack (Multi-AZ-only kinds are skipped on a single-AZ database). */
-export function configuredKinds(cfg: StackConfig, svc: ServiceConfig): MonitorKind[] {
-  return MONITOR_KINDS.filter((kind) => {
-    if (!svc.monitoring.monitors[kind]) return false;
-    const spec: MonitorKindSpec = MONITOR_CATALOG[kind];
-    return !(spec.requiresMultiAz && !cfg.database.multiAz);
-  });
+/** Monitor kinds this service configures (the schema refuses kinds the stack's resources never emit). */
+export function configuredKinds(_cfg: StackConfig, svc: ServiceConfig): MonitorKind[] {
+  return MONITOR_KINDS.filter((kind) => svc.monitoring.monitors[kind] !== undefined);
 }
 
 export function commonTags(cfg: StackConfig, svc: ServiceConfig): string[] {
@@ -87,6 +85,8 @@ function monitorDefinition(cfg: StackConfig, svc: ServiceConfig, kind: MonitorKi
   const runbookUrl = runbookLink(cfg, spec.runbookAnchor);
   const recovery = (v: string | undefined) => (v !== undefined ? ` (recovers past ${v} ${unit})` : "");
   const owners = svc.monitoring.owners;
+  const team = slackHandle(cfg, owners.slackChannel);
+  const pageAndTeam = handle ? [handle, team] : [team];
   return {
     key: `${svc.name}-${kind}`,
     kind,
@@ -106,6 +106,7 @@ function monitorDefinition(cfg: StackConfig, svc: ServiceConfig, kind: MonitorKi
     ...(signal.source === "metric" ? { evaluationDelaySeconds: cfg.observability.evaluationDelaySeconds } : {}),
     renotifyMinutes: cfg.observability.renotifyMinutes,
     ...(handle ? { pagingHandle: handle } : {}),
+    teamHandle: team,
     runbookAnchor: spec.runbookAnchor,
     runbookUrl,
     query(targets) {
@@ -116,14 +117,18 @@ function monitorDefinition(cfg: StackConfig, svc: ServiceConfig, kind: MonitorKi
       return [
         "{{#is_alert}}",
         `CRITICAL: ${spec.title} of ${svc.name} (${env}) is {{value}} ${unit}, ${side} the critical threshold ${thresholds.critical} ${unit}${recovery(thresholds.criticalRecovery)} over the last ${t.windowMinutes} minutes.`,
-        ...(handle ? [handle] : ["Severity ticket: no page; the owning team handles it in working hours."]),
+        ...(handle ? [] : ["Severity ticket: no page; the owning team handles it in working hours."]),
+        ...pageAndTeam,
         "{{/is_alert}}",
         "{{#is_warning}}",
         `WARNING: ${spec.title} of ${svc.name} (${env}) is {{value}} ${unit}, ${side} the warning threshold ${thresholds.warning} ${unit}${recovery(thresholds.warningRecovery)}.`,
+        team,
         "{{/is_warning}}",
-        ...(spec.notifyNoData ? ["{{#is_no_data}}", `NO DATA: ${spec.title} of ${svc.name} (${env}) has reported nothing for ${Math.max(2 * t.windowMinutes, 10)} minutes; silence here is itself a failure.`, ...(handle ? [handle] : []), "{{/is_no_data}}"] : []),
+        ...(spec.notifyNoData ? ["{{#is_no_data}}", `NO DATA: ${spec.title} of ${svc.name} (${env}) has reported nothing for ${Math.max(2 * t.windowMinutes, 10)} minutes; silence here is itself a failure.`, ...pageAndTeam, "{{/is_no_data}}"] : []),
         "{{#is_recovery}}",
+        // The page's recovery resolves the PagerDuty incident; the channel sees it end.
         `RECOVERED: ${spec.title} of ${svc.name} (${env}) is back to {{value}} ${unit}.`,
+        ...pageAndTeam,
         "{{/is_recovery}}",
         "",
         `Thresholds (${env}): warning ${describeThreshold(kind, t.warning)}, critical ${describeThreshold(kind, t.critical)}; severity ${t.severity}, priority P${t.priority}.`,

@@ -15,6 +15,16 @@ export function pagingHandle(serviceObjectName: string): string {
   return `@pagerduty-${serviceObjectName}`;
 }
 
+/** The mention that posts to a Slack channel through the Datadog Slack integration's account. */
+export function slackHandle(cfg: Pick<StackConfig, "observability">, channel: string): string {
+  return `@slack-${cfg.observability.slackAccount}-${channel.replace(/^#/, "")}`;
+}
+
+/** Every `@slack-<account>-<channel>` mention inside a monitor message. */
+export function slackHandlesIn(message: string): string[] {
+  return [...message.matchAll(/@slack-[A-Za-z0-9_.-]+/g)].map((m) => m[0]);
+}
+
 /** Every `@pagerduty-<name>` mention inside a monitor message. */
 export function pagingHandlesIn(message: string): string[] {
   return [...message.matchAll(/@pagerduty-([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!);

@@ -6,7 +6,7 @@
  */
 import type { ServiceConfig, StackConfig } from "../../config/schema";
 import { commonTags, formatNumber } from "./monitors";
-import { pagerdutyServiceName, pagingHandle, runbookLink } from "./naming";
+import { pagerdutyServiceName, pagingHandle, runbookLink, slackHandle } from "./naming";
 import type { MonitorTargets } from "./signals";
 
 export const SLO_RUNBOOK_ANCHOR = "slo-burn-rate";
@@ -71,6 +71,10 @@ export interface BurnRateDefinition {
   /** Share of the whole budget one long window at this rate consumes, in percent. */
   budgetConsumedPercent: number;
   pagingHandle?: string;
+  /** The owning team's channel: notified on alert and recovery of every tier. */
+  teamHandle: string;
+  /** CloudWatch metrics reach Datadog minutes late: the SLO alert waits as the metric monitors do. */
+  evaluationDelaySeconds: number;
   runbookUrl: string;
   tags: string[];
   query(sloId: string): string;
@@ -87,7 +91,7 @@ export function sloDefinitions(cfg: StackConfig, svc: ServiceConfig): SloDefinit
       kind: "availability",
       service: svc.name,
       name: `[${env}] ${svc.name}: availability`,
-      description: `Share of requests at the load balancer not answered with a target 5xx, target ${s.availability.target}% over ${s.availability.timeframe}.`,
+      description: `Share of requests at the load balancer answered without a 5xx from the target or from the load balancer itself (no healthy target = every request bad), target ${s.availability.target}% over ${s.availability.timeframe}.`,
       target: s.availability.target,
       timeframe: s.availability.timeframe,
       tags: [...commonTags(cfg, svc), "slo:availability"],
@@ -105,12 +109,19 @@ export function sloDefinitions(cfg: StackConfig, svc: ServiceConfig): SloDefinit
   ];
 }
 
-/** Availability: good = requests - target 5xx; total = requests (metric SLO). */
+/**
+ * Availability (metric SLO): bad = target 5xx + the load balancer's own 5xx. RequestCount only
+ * counts requests for which the ALB chose a target, so with no healthy target the ALB's 503s are
+ * absent from it: total = requests + ALB 5xx, good = requests - target 5xx (a full outage is 0%
+ * good, not 100%). Each series is `default_zero`: ALB 5xx counts are sparse (no datapoint when
+ * there is no error), and a missing term would blank the whole formula.
+ */
 export function availabilityQuery(t: MonitorTargets): { numerator: string; denominator: string } {
   const lb = `loadbalancer:${t.loadBalancer}`;
+  const series = (metric: string) => `default_zero(sum:aws.applicationelb.${metric}{${lb}}.as_count())`;
   return {
-    numerator: `sum:aws.applicationelb.request_count{${lb}}.as_count() - sum:aws.applicationelb.httpcode_target_5xx{${lb}}.as_count()`,
-    denominator: `sum:aws.applicationelb.request_count{${lb}}.as_count()`,
+    numerator: `${series("request_count")} - ${series("httpcode_target_5xx")}`,
+    denominator: `${series("request_count")} + ${series("httpcode_elb_5xx")}`,
   };
 }
 
@@ -121,6 +132,7 @@ export function latencySliceQuery(t: MonitorTargets): { query: string; formula: 
 
 export function burnRateDefinitions(cfg: StackConfig, svc: ServiceConfig): BurnRateDefinition[] {
   const handle = pagingHandle(pagerdutyServiceName(cfg, svc));
+  const team = slackHandle(cfg, svc.monitoring.owners.slackChannel);
   return sloDefinitions(cfg, svc).flatMap((slo) =>
     BURN_RATE_WINDOWS.map((w): BurnRateDefinition => {
       const budget = Number((100 - slo.target).toPrecision(12));
@@ -138,6 +150,8 @@ export function burnRateDefinitions(cfg: StackConfig, svc: ServiceConfig): BurnR
         errorRatePercent: errorRate,
         budgetConsumedPercent: consumed,
         ...(page ? { pagingHandle: handle } : {}),
+        teamHandle: team,
+        evaluationDelaySeconds: cfg.observability.evaluationDelaySeconds,
         runbookUrl,
         tags: [...slo.tags, `severity:${w.severity}`, "monitor-kind:sloBurnRate"],
         query: (sloId) => `burn_rate("${sloId}").over("${slo.timeframe}").long_window("${w.longWindow}").short_window("${w.shortWindow}") > ${formatNumber(w.rate)}`,
@@ -146,10 +160,11 @@ export function burnRateDefinitions(cfg: StackConfig, svc: ServiceConfig): BurnR
             "{{#is_alert}}",
             `CRITICAL: the ${slo.kind} SLO of ${svc.name} (${cfg.environment}) burns its error budget at {{value}}x (threshold ${formatNumber(w.rate)}x over ${w.longWindow} and ${w.shortWindow}).`,
             `Target ${formatNumber(slo.target)}% over ${slo.timeframe}: budget ${formatNumber(budget)}%; ${formatNumber(w.rate)}x means ${formatNumber(errorRate)}% bad ${slo.kind === "availability" ? "requests" : "5-minute slices"}, ${formatNumber(consumed)}% of the budget gone per ${w.longWindow}.`,
-            ...(page ? [handle] : ["Severity ticket: no page; the owning team handles it in working hours."]),
+            ...(page ? [handle, team] : ["Severity ticket: no page; the owning team handles it in working hours.", team]),
             "{{/is_alert}}",
             "{{#is_recovery}}",
             `RECOVERED: the ${slo.kind} SLO burn rate of ${svc.name} (${cfg.environment}) is back under ${formatNumber(w.rate)}x.`,
+            ...(page ? [handle, team] : [team]),
             "{{/is_recovery}}",
             "",
             `Runbook: ${runbookUrl}`,

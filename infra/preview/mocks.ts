@@ -140,6 +140,26 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
         return { ...base, arn: `arn:aws:application-autoscaling:${region}:${account}:scalable-target/${hash(name).slice(0, 24)}` };
       case "command:local:Command":
         return { stdout: "", stderr: "" };
+      case "aws:acm/certificate:Certificate": {
+        const domainName = str("domainName") ?? name;
+        const token = hash(type, domainName);
+        return {
+          ...base,
+          arn: `arn:aws:acm:${region}:${account}:certificate/${token.slice(0, 8)}-${token.slice(8, 12)}-4${token.slice(13, 16)}-8${token.slice(17, 20)}-${token.slice(20, 32)}`,
+          domainName,
+          status: "PENDING_VALIDATION",
+          // What ACM asks for DNS validation: a CNAME under the name itself.
+          domainValidationOptions: [{ domainName, resourceRecordName: `_${token.slice(32, 64)}.${domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${token.slice(0, 32)}.acm-validations.aws.` }],
+        };
+      }
+      case "aws:acm/certificateValidation:CertificateValidation":
+        return { ...base, certificateArn: inputs.certificateArn };
+      case "aws:route53/record:Record":
+        return { ...base, id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`, fqdn: String(inputs.name ?? name).replace(/\.$/, "") };
+      case "random:index/randomId:RandomId":
+        return { id: hash(type, name).slice(0, 8), hex: hash(type, name, inputs.keepers ?? null).slice(0, Number(inputs.byteLength ?? 4) * 2), b64Url: hash(type, name).slice(0, 6) };
+      case "aws:lambda/permission:Permission":
+        return { ...base, statementId: autoName(name, type) };
       default:
         return base;
     }

@@ -61,7 +61,7 @@ export function offlineConfig(opts: RecordOptions): { config: Record<string, str
 
 function pluginVersions(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pkg of ["aws", "docker", "datadog", "pagerduty", "command"]) {
+  for (const pkg of ["aws", "docker", "datadog", "pagerduty", "command", "random"]) {
     const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", "@pulumi", pkg, "package.json"), "utf8")) as { version: string };
     out[pkg] = manifest.version;
   }

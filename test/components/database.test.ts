@@ -6,12 +6,13 @@ import { recordComponent } from "../support/component";
 
 const args: DatabaseArgs = {
   config: {
-    engineVersion: "16.4",
+    engineVersion: "16",
     instanceClass: "db.t4g.small",
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 40,
     dbName: "billing",
     masterUsername: "billing_admin",
+    serviceUsername: "billing_app",
     backupRetentionDays: 14,
     multiAz: true,
     deletionProtection: true,
