@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stackNames, type StackNames } from "../config/names";
+import { promotionProblems } from "../config/promotion";
 import { PROJECT, type StackConfig } from "../config/schema";
 import { REPO_ROOT } from "../config/stack-file";
 import { isProductionTier } from "../config/units";
@@ -75,6 +76,14 @@ export function pagerdutyIntegrationProblems(stack: string, cfg: StackConfig): s
   return [
     `${PROJECT}:observability.pagerdutyIntegration.activated is false: activate the Datadog–PagerDuty integration first (Datadog → Integrations → PagerDuty → install, connect the PagerDuty account ${integration.subdomain}.pagerduty.com), then set it with: pulumi config set --stack ${stack} --path 'observability.pagerdutyIntegration.activated' true (runbooks/startup.md, "Before the first deploy")`,
   ];
+}
+
+/**
+ * What AWS, Datadog or PagerDuty would refuse halfway through an update, from the config alone:
+ * the program checks it before declaring anything, and so does the offline preview.
+ */
+export function stackPreconditionProblems(stack: string, cfg: StackConfig): string[] {
+  return [...promotionProblems(stack, cfg), ...pagerdutyIntegrationProblems(stack, cfg)];
 }
 
 export function createContext(stack: string, cfg: StackConfig, region: string): StackContext {

@@ -5,9 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "../config/load";
-import { promotionProblems } from "../config/promotion";
 import { databaseServices, migrationRunner, serviceBuild } from "../config/units";
-import { createContext, notice, pagerdutyIntegrationProblems, releaseProblems } from "./context";
+import { createContext, notice, releaseProblems, stackPreconditionProblems } from "./context";
 import { AccessLogs } from "./components/access-logs";
 import { BackendService } from "./components/backend-service";
 import { Database } from "./components/database";
@@ -31,7 +30,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const ctx = createContext(stack, cfg, region);
 
   // What AWS, Datadog or PagerDuty would refuse mid-update is refused here, before anything changes.
-  const blocking = [...promotionProblems(stack, cfg), ...pagerdutyIntegrationProblems(stack, cfg)];
+  const blocking = stackPreconditionProblems(stack, cfg);
   if (blocking.length > 0) throw new ConfigError(stack, blocking);
   // A production-tier update without its named release would archive nothing and say nothing.
   const release = releaseProblems(ctx);

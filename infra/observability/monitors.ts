@@ -134,7 +134,7 @@ function monitorDefinition(cfg: StackConfig, svc: ServiceConfig, kind: MonitorKi
         `Thresholds (${env}): warning ${describeThreshold(kind, t.warning)}, critical ${describeThreshold(kind, t.critical)}; severity ${t.severity}, priority P${t.priority}.`,
         `Runbook: ${runbookUrl}`,
         `Dashboard: ${dashboardUrl}`,
-        `Owner: team ${owners.team} (${owners.slackChannel}), lead ${owners.teamLeadEmail}.`,
+        `Owner: team ${owners.team}, lead ${owners.teamLeadEmail}.`,
       ].join("\n");
     },
   };

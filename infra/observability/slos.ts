@@ -169,7 +169,7 @@ export function burnRateDefinitions(cfg: StackConfig, svc: ServiceConfig): BurnR
             "",
             `Runbook: ${runbookUrl}`,
             `Dashboard: ${dashboardUrl}`,
-            `Owner: team ${svc.monitoring.owners.team} (${svc.monitoring.owners.slackChannel}).`,
+            `Owner: team ${svc.monitoring.owners.team}.`,
           ].join("\n"),
       };
     }),

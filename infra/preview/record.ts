@@ -8,10 +8,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceValues, parseStackConfig } from "../../config/load";
+import { ConfigError, namespaceValues, parseStackConfig } from "../../config/load";
 import { PROJECT, type StackConfig } from "../../config/schema";
 import { requiredSecrets } from "../../config/secrets";
 import { readStackFile, REPO_ROOT } from "../../config/stack-file";
+import { stackPreconditionProblems } from "../context";
 import type { Deployment, DeploymentResource } from "./deployment";
 import { OfflineMocks } from "./mocks";
 import { RecordingMonitor } from "./recorder";
@@ -43,6 +44,9 @@ export function offlineConfig(opts: RecordOptions): { config: Record<string, str
   }
   // Validate before anything is declared: a bad stack file never reaches the program.
   const cfg = parseStackConfig(namespaceValues(config), opts.stack);
+  // The program's own preconditions, checked here too so a refusal never reaches the mock runtime.
+  const preconditions = stackPreconditionProblems(opts.stack, cfg);
+  if (preconditions.length > 0) throw new ConfigError(opts.stack, preconditions);
   const secretKeys = new Set(file.secretKeys);
   const runtime: Record<string, Record<string, string>> = {};
   for (const secret of requiredSecrets(cfg, opts.stack)) {
