@@ -59,8 +59,7 @@ export class RegistryClient {
   private async call(ref: RepositoryRef, path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
     const url = path.startsWith("http") ? path : `${ref.registry.baseUrl}/v2/${ref.repository}${path}`;
     const headers = { ...(init.headers ?? {}), ...(ref.registry.authorization ? { authorization: ref.registry.authorization } : {}) };
-    // Blob downloads redirect to storage (ECR: S3); fetch drops the Authorization header across origins.
-    return this.fetchImpl(url, { ...init, headers, redirect: "follow" });
+    return this.fetchImpl(url, { redirect: "follow", ...init, headers });
   }
 
   private async fail(what: string, res: Response): Promise<never> {
@@ -89,7 +88,14 @@ export class RegistryClient {
   }
 
   async getBlob(ref: RepositoryRef, digest: string): Promise<Uint8Array> {
-    const res = await this.call(ref, `/blobs/${digest}`);
+    // Registries redirect blob downloads to storage (ECR: a presigned S3 URL, which refuses a
+    // second set of credentials): follow it ourselves, sending ours only to the registry's origin.
+    let res = await this.call(ref, `/blobs/${digest}`, { redirect: "manual" });
+    for (let hops = 0; res.status >= 300 && res.status < 400 && res.headers.get("location"); hops++) {
+      if (hops === 5) throw new RegistryCopyError(`reading blob ${ref.repository}@${digest}: too many redirects`);
+      const next = new URL(res.headers.get("location")!, ref.registry.baseUrl);
+      res = next.origin === new URL(ref.registry.baseUrl).origin ? await this.call(ref, next.toString(), { redirect: "manual" }) : await this.fetchImpl(next, { redirect: "manual" });
+    }
     if (!res.ok) return this.fail(`reading blob ${ref.repository}@${digest}`, res);
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (sha256(bytes) !== digest) throw new RegistryCopyError(`blob ${ref.repository}@${digest} read back with digest ${sha256(bytes)}: refusing to copy it`);
