@@ -97,9 +97,9 @@ describe.each(["staging", "prod"])("%s graph", (stack) => {
   });
 });
 
-it("skips the Multi-AZ-only replica-lag monitor on staging's single-AZ database", () => {
+it("declares no replica-lag monitor: neither stack's database (one instance, Multi-AZ or not) emits ReplicaLag", () => {
   const has = (stack: string) => ofType(stack, MONITOR).some((m) => (inputs(m).tags as string[]).includes("monitor-kind:dbReplicaLag"));
-  expect(has("prod")).toBe(true);
+  expect(has("prod")).toBe(false);
   expect(has("staging")).toBe(false);
 });
 

@@ -38,11 +38,10 @@ describe.each(STACKS)("stack %s", (stack) => {
       expect(String(serviceImage).endsWith(`@${triggers[0]}`)).toBe(true);
       expect(triggers[1]).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(run.inputs?.create).toBe("node --import tsx infra/migration/run-task.ts");
-      // Everything the task needs exists before it runs: database, secret values, role policy, network rules.
+      // Everything the task needs exists before it runs: database (and its master secret), role policy, network rules.
       const deps = g.transitiveDependencies(run);
       const needed = [
         g.one("aws:rds/instance:Instance"),
-        ...g.ofType("aws:secretsmanager/secretVersion:SecretVersion"),
         g.one("aws:iam/rolePolicy:RolePolicy", `${svc.name}-migrations-execution-policy`),
         ...g.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
       ];
@@ -59,7 +58,9 @@ describe.each(STACKS)("stack %s", (stack) => {
           expect(value).not.toContain("offline-preview-placeholder");
         }
         const secrets = c.secrets as { name: string; valueFrom: string }[];
-        expect(secrets.map((s) => s.name)).toEqual(expect.arrayContaining(["PGUSER", "PGPASSWORD", ...cfg.services[0]!.secrets]));
+        // The migration task logs in with the master secret; a service logs in with IAM auth and gets its runtime secrets.
+        const migrates = String(td.inputs?.family).endsWith("-migrate");
+        expect(secrets.map((s) => s.name)).toEqual(migrates ? ["PGUSER", "PGPASSWORD"] : cfg.services[0]!.secrets);
         for (const s of secrets) expect(s.valueFrom).toMatch(/^arn:aws:secretsmanager:/);
         expect(c.readonlyRootFilesystem).toBe(true);
         const env = Object.fromEntries((c.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
@@ -194,11 +195,11 @@ describe.each(STACKS)("stack %s", (stack) => {
 });
 
 describe("staging builds, prod promotes", () => {
-  it("staging builds its image from backend/Dockerfile, tagged with version and git sha", async () => {
+  it("staging builds its image from backend/Dockerfile, tagged with version and its build inputs (not the commit)", async () => {
     const g = await graphOf("staging");
     const image = g.one("docker:index/image:Image");
     expect(String((image.inputs?.build as { dockerfile: string }).dockerfile)).toMatch(/backend\/Dockerfile$/);
-    expect(String(image.inputs?.imageName)).toMatch(/:v\d+\.\d+\.\d+.*-g[0-9a-f]{12}$/);
+    expect(String(image.inputs?.imageName)).toMatch(/:v\d+\.\d+\.\d+.*-b[0-9a-f]{12}$/);
   });
 
   it("prod builds nothing and deploys exactly the digest promoted in its config", async () => {
@@ -208,13 +209,12 @@ describe("staging builds, prod promotes", () => {
     const digests = cfg.images.source === "promote" ? cfg.images.digests : {};
     const container = Graph.containers(g.one("aws:ecs/taskDefinition:TaskDefinition", "orders-api-task"))[0]!;
     expect(String(container.image).endsWith(`@${digests["orders-api"]}`)).toBe(true);
-    // Promotion: the approved digest pulled from staging's repository, tagged, pushed into prod's.
-    const pulled = g.one("docker:index/remoteImage:RemoteImage", "orders-api-promotion-source");
+    // Promotion: the approved digest copied registry to registry from staging's repository into prod's.
+    const copy = g.one("command:local:Command", "orders-api-promotion");
     const source = cfg.images.source === "promote" ? cfg.images.sourceRepositoryPrefix : "";
-    expect(pulled.inputs?.name).toBe(`${source}/orders-api@${digests["orders-api"]}`);
-    const pushed = g.one("docker:index/registryImage:RegistryImage", "orders-api-promotion");
-    expect(String(pushed.inputs?.name)).toMatch(/\/backend-release\/prod\/orders-api:v\d+\.\d+\.\d+.*-g[0-9a-f]{12}$/);
-    expect(g.transitiveDependencies(g.one("aws:ecs/taskDefinition:TaskDefinition", "orders-api-task"))).toContain(pushed.urn);
+    expect((copy.inputs?.environment as Record<string, string>).PROMOTION_SOURCE).toBe(`${source}/orders-api@${digests["orders-api"]}`);
+    expect((copy.inputs?.environment as Record<string, string>).PROMOTION_TARGET).toMatch(/\/backend-release\/prod\/orders-api$/);
+    expect(g.transitiveDependencies(g.one("aws:ecs/taskDefinition:TaskDefinition", "orders-api-task"))).toContain(copy.urn);
   });
 
   it("protects and retains prod's stateful resources, and only prod's", async () => {
