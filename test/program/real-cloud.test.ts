@@ -2,7 +2,7 @@
  * Issue 15: what `pulumi up` would really do on AWS, Datadog and PagerDuty, asserted on both
  * stacks' recorded graphs (and, where the mocks cannot tell, on the code path itself).
  */
-import { readFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -56,10 +56,18 @@ describe("1. prod may pull what it promotes from staging's repositories", () => 
   it("refuses a promotion whose source does not grant the promoting account pull", () => {
     expect(promotionProblems("prod", loadStackConfig("prod"))).toEqual([]);
     const root = join(mutatedStackFile("staging", (c) => ((c["backend-release:images"] as Record<string, unknown>).pullAccounts = ["999999999999"])), "..");
-    for (const f of ["Pulumi.prod.yaml"]) require("node:fs").copyFileSync(join(REPO_ROOT, f), join(root, f));
-    expect(promotionProblems("prod", loadStackConfig("prod", root), root)).toEqual([
-      'Pulumi.prod.yaml: stack staging does not let account 444455556666 pull its images; add "444455556666" to backend-release:images.pullAccounts in Pulumi.staging.yaml and deploy staging before promoting',
-    ]);
+    copyFileSync(join(REPO_ROOT, "Pulumi.prod.yaml"), join(root, "Pulumi.prod.yaml"));
+    try {
+      expect(promotionProblems("prod", loadStackConfig("prod", root), root)).toEqual([
+        'Pulumi.prod.yaml: stack staging does not let account 444455556666 pull its images; add "444455556666" to backend-release:images.pullAccounts in Pulumi.staging.yaml and deploy staging before promoting',
+      ]);
+      // A source that is no build stack of this project at all is refused too.
+      const elsewhere = loadStackConfig("prod");
+      if (elsewhere.images.source === "promote") elsewhere.images.sourceRepositoryPrefix = "999999999999.dkr.ecr.eu-central-1.amazonaws.com/backend-release/staging";
+      expect(promotionProblems("prod", elsewhere)).toEqual([expect.stringMatching(/^Pulumi\.prod\.yaml: images\.sourceRepositoryPrefix 999999999999\.dkr\.ecr.* is not the repositories of any build stack here/)]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
