@@ -31,9 +31,9 @@ describe("migrate up / down / status / plan", () => {
   it("applies every migration then the seeds, reports status, and goes down step by step", async () => {
     const url = await freshDatabase(pg);
     const plan = await planMigrations({ connection: url });
-    expect(plan.pending).toHaveLength(6);
+    expect(plan.pending).toHaveLength(7);
     const up = await migrateUp({ connection: url, ...quiet });
-    expect(up.steps.map((s) => s.kind)).toEqual(["migrations", "migrations", "migrations", "migrations", "migrations", "seeds"]);
+    expect(up.steps.map((s) => s.kind)).toEqual(["migrations", "migrations", "migrations", "migrations", "migrations", "migrations", "seeds"]);
     expect(up.latest).toBe(plan.expectedLatest);
     const statuses = await withClient(url, (c) => c.query("SELECT code FROM order_statuses ORDER BY position"));
     expect(statuses.rows.map((r) => r.code)).toEqual(["pending", "paid", "shipped", "delivered", "cancelled"]);
@@ -44,9 +44,9 @@ describe("migrate up / down / status / plan", () => {
     expect((await migrateUp({ connection: url })).steps).toEqual([]);
 
     const one = await migrateDown({ connection: url });
-    expect(one.steps.map((s) => s.name)).toEqual(["20250605090000_validate_orders_amount_check"]);
+    expect(one.steps.map((s) => s.name)).toEqual(["20250605120000_create_service_role"]);
     const to = await migrateDown({ connection: url, to: "20250602090000_add_orders_idempotency_key" });
-    expect(to.steps.map((s) => s.name)).toEqual(["20250604090000_add_orders_amount_check", "20250603090000_index_orders_concurrently"]);
+    expect(to.steps.map((s) => s.name)).toEqual(["20250605090000_validate_orders_amount_check", "20250604090000_add_orders_amount_check", "20250603090000_index_orders_concurrently"]);
     expect(to.latest).toBe("20250602090000_add_orders_idempotency_key");
     expect((await migrationStatus({ connection: url })).upToDate).toBe(false);
     await expect(migrateDown({ connection: url, to: "nope" })).rejects.toThrow(/not an applied migration/);
@@ -87,7 +87,7 @@ describe("the fail-fast advisory lock", () => {
     expect(ok).toHaveLength(1);
     expect(failed).toHaveLength(1);
     expect(failed[0]?.reason).toBeInstanceOf(MigrationLockHeldError);
-    expect((await databaseState(url)).applied).toHaveLength(6);
+    expect((await databaseState(url)).applied).toHaveLength(7);
   });
 });
 

@@ -50,7 +50,7 @@ describe("orders API smoke test (child process, migrated database)", () => {
       expect((await call(base, "GET", "/healthz")).body).toEqual({ status: "ok" });
       const ready = await call(base, "GET", "/readyz");
       expect(ready.status).toBe(200);
-      expect(ready.body.expectedMigration).toBe("20250605090000_validate_orders_amount_check");
+      expect(ready.body.expectedMigration).toBe("20250605120000_create_service_role");
       expect((await call(base, "GET", "/version")).body).toMatchObject({ version: "1.4.0", gitSha: "0123abc", imageDigest: null });
 
       const created = await call(base, "POST", "/orders", { customerId: "c-1", amountCents: 1250, currency: "EUR" }, { "x-request-id": "req-smoke-1" });

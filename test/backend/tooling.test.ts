@@ -49,7 +49,7 @@ describe("migrate verify", () => {
     expect(report.database).toBe("embedded");
     expect(report.downDiff).toEqual([]);
     expect(report.reapplyDiff).toEqual([]);
-    expect(report.timings).toHaveLength(6);
+    expect(report.timings).toHaveLength(7);
     for (const t of report.timings) {
       expect(t.upMs).toBeGreaterThanOrEqual(0);
       expect(t.downMs).not.toBeNull();

@@ -26,7 +26,7 @@ beforeAll(async () => {
   url = await pg.createDatabase("role_test");
   await migrateUp({ connection: url });
   // Twice: the role migration must be idempotent when run again outside the bookkeeping.
-  const again = readFileSync(join(defaultBundlePaths().migrationsDir, "20250606090000_create_service_role.sql"), "utf8").split("-- Down Migration")[0]!;
+  const again = readFileSync(join(defaultBundlePaths().migrationsDir, "20250605120000_create_service_role.sql"), "utf8").split("-- Down Migration")[0]!;
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -44,7 +44,7 @@ afterAll(async () => {
 describe("the service's own database role", () => {
   it("is the role every stack's config names, created by the migration bundle", () => {
     for (const stack of ["staging", "prod"]) expect(loadStackConfig(stack).database.serviceUsername).toBe(ROLE);
-    const sql = readFileSync(join(defaultBundlePaths().migrationsDir, "20250606090000_create_service_role.sql"), "utf8");
+    const sql = readFileSync(join(defaultBundlePaths().migrationsDir, "20250605120000_create_service_role.sql"), "utf8");
     expect(sql).toContain(`CREATE ROLE ${ROLE} LOGIN`);
   });
 
