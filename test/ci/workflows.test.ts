@@ -214,6 +214,8 @@ describe("gates before every deploy", () => {
     const verify = steps.findIndex((s) => /npm run cli -- verify-deploy --stack prod --version /.test(s.run ?? ""));
     expect(up).toBeGreaterThanOrEqual(0);
     expect(verify).toBeGreaterThan(up);
+    // The stack takes the version it deploys and archives from RELEASE_VERSION only.
+    expect((job as Job & { env?: Record<string, string> }).env?.RELEASE_VERSION).toBe("${{ needs.package.outputs.version }}");
   });
 
   it("release: the package is uploaded as an artifact, and never built with --force", () => {
