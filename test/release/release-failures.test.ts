@@ -10,9 +10,9 @@ import { describe, expect, it } from "vitest";
 import { defaultBundlePaths, type BundlePaths } from "../../backend/src/migrate/paths";
 import { writeManifest } from "../../backend/src/migrate/manifest";
 import { headCommit } from "../../infra/release/git";
-import { migrationsStep } from "../../infra/release/migrations-step";
 import { ReleaseInterruptedError, removeStalePartials, runRelease, type ReleaseStep } from "../../infra/release/pipeline";
-import { policyStep } from "../../infra/release/policy-step";
+import { policy } from "../../infra/release/policy-step";
+import { migrations } from "../../infra/release/steps";
 import { step } from "../../infra/release/types";
 import { mutatedStackFile } from "../support/stack-yaml";
 
@@ -42,9 +42,15 @@ describe("release failures", () => {
   it("an interrupted run leaves no package and no temporary directory", async () => {
     const s = sandbox();
     const controller = new AbortController();
-    const slow: ReleaseStep = async () => {
-      controller.abort();
-      return step("artifacts", "Artifacts");
+    const slow: ReleaseStep = {
+      id: "artifacts",
+      title: "Artifacts",
+      blocking: true,
+      produces: () => [],
+      run: async () => {
+        controller.abort();
+        return step("artifacts", "Artifacts");
+      },
     };
     await expect(runRelease({ ...s, stack: "staging", version: "2.0.0", steps: [slow, slow], signal: controller.signal })).rejects.toThrow(ReleaseInterruptedError);
     expect(readdirSync(s.outputRoot)).toEqual([]);
@@ -53,15 +59,15 @@ describe("release failures", () => {
 
   it("a killed run's leftovers are removed by the next run", () => {
     const s = sandbox();
-    const dead = join(s.outputRoot, ".2.0.0.partial-999999");
+    const dead = join(s.outputRoot, "2.0.0", ".staging.partial-999999");
     cpSync(defaultBundlePaths().seedsDir, dead, { recursive: true });
-    expect(removeStalePartials(s.outputRoot)).toEqual([".2.0.0.partial-999999"]);
-    expect(readdirSync(s.outputRoot)).toEqual([]);
+    expect(removeStalePartials(join(s.outputRoot, "2.0.0"))).toEqual([".staging.partial-999999"]);
+    expect(readdirSync(join(s.outputRoot, "2.0.0"))).toEqual([]);
   });
 
   it("a failing migration gives NO-GO with its reason, and the complete package", async () => {
     const s = sandbox();
-    const out = await runRelease({ ...s, stack: "staging", version: "2.0.1", steps: [migrationsStep], bundlePaths: failingBundle() });
+    const out = await runRelease({ ...s, stack: "staging", version: "2.0.1", steps: [migrations], bundlePaths: failingBundle() });
     expect(out.verdict).toBe("NO-GO");
     expect(out.reasons.filter((r) => /division by zero/.test(r))).toEqual([expect.stringMatching(/^Migrations: lint, verify round trip, plan: verify: .*20991231000000_broken_backfill/)]);
     expect(readdirSync(s.outputRoot)).toEqual(["2.0.1"]);
@@ -74,7 +80,7 @@ describe("release failures", () => {
     const configFile = mutatedStackFile("staging", (c) => {
       (c["backend-release:logs"] as Record<string, unknown>).retentionDays = 7;
     });
-    const out = await runRelease({ ...s, stack: "staging", version: "2.0.2", steps: [policyStep], configFile });
+    const out = await runRelease({ ...s, stack: "staging", version: "2.0.2", steps: [policy], configFile });
     expect(out.verdict).toBe("NO-GO");
     expect(out.reasons.some((r) => /^Preview and policy packs \(SEC-OPS, DATA-OPS\): DATA-LOG-01-retention-minimum on .*-logs: /.test(r))).toBe(true);
     expect(readdirSync(s.outputRoot)).toEqual(["2.0.2"]);
