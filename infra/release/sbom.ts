@@ -26,6 +26,9 @@ interface LockPackage {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   os?: string[];
   cpu?: string[];
+  /** npm's own flags: read by nothing here (they change as npm rewrites the lockfile). */
+  dev?: boolean;
+  optional?: boolean;
 }
 
 export interface PackageLock {
