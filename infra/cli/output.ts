@@ -18,10 +18,12 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+const FILE = "a regular file";
+
 function kindOf(path: string): string | undefined {
   try {
     const st = lstatSync(path);
-    if (st.isFile()) return "file";
+    if (st.isFile()) return FILE;
     if (st.isSymbolicLink()) return "a symbolic link";
     if (st.isDirectory()) return "a directory";
     if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
@@ -29,7 +31,8 @@ function kindOf(path: string): string | undefined {
     if (st.isSocket()) return "a socket";
     return "not a regular file";
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    // ENOTDIR: a component of the path is a file; the directory walk reports which.
+    if (["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "")) return undefined;
     throw err;
   }
 }
@@ -40,7 +43,7 @@ export function checkOutputTarget(target: string, option = "--out"): void {
   if (target === "") throw new InputError(`${option} is empty: name a file, or - for stdout`);
   const file = resolve(target);
   const kind = kindOf(file);
-  if (kind && kind !== "file") throw new InputError(`${option} ${target} is ${kind}; write to a regular file (or - for stdout)`);
+  if (kind && kind !== FILE) throw new InputError(`${option} ${target} is ${kind}; write to a regular file (or - for stdout)`);
   // The nearest existing ancestor must be a directory (missing ones are created).
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     const dirKind = kindOf(dir);
@@ -81,7 +84,7 @@ export function writeOutput(target: string, text: string, option = "--out"): voi
     fd = undefined;
     // Checked again right before the rename: the target may have changed since.
     const now = kindOf(file);
-    if (now && now !== "file") throw refuse(now);
+    if (now && now !== FILE) throw refuse(now);
     renameSync(tmp, file);
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
