@@ -20,6 +20,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { isProductionTier } from "../release/tier";
 import { APPROVALS_DIR, MANIFEST_FILE, ManifestError, readManifest, releasePackageDir, sha256Of, toAbsolute, type ReleaseManifest } from "../signoff/manifest";
+import { AllowedSignersError } from "../signoff/allowed-signers";
+import { SshKeygenError } from "../signoff/ssh-keygen";
 import type { SignersSource } from "../signoff/trust";
 import { verifySignoffsSync } from "../signoff/verify";
 import type { StackContext } from "../context";
@@ -209,7 +211,8 @@ export function resolveArchive(ctx: Pick<StackContext, "stack" | "version" | "cf
     const found = findReleasePackage(ctx);
     return { plan: found.dir ? planArchive(ctx, found.dir, name) : undefined, note: found.note, level: "info" };
   } catch (err) {
-    if (!dryRun || !(err instanceof ReleaseArchiveError || err instanceof ManifestError)) throw err;
+    const known = err instanceof ReleaseArchiveError || err instanceof ManifestError || err instanceof AllowedSignersError || err instanceof SshKeygenError;
+    if (!dryRun || !known) throw err;
     return { note: `not archiving: ${err.message}; \`pulumi up\` will fail until the package is fixed`, level: "warn" };
   }
 }

@@ -76,7 +76,8 @@ export class ReleaseInterruptedError extends Error {
   override readonly name = "ReleaseInterruptedError";
 }
 
-const PARTIAL = /^\.(.+)\.partial-(\d+)$/;
+/** A run's temporary package, or the previous package it was swapping out. */
+const PARTIAL = /^\.(.+)\.(?:partial|old)-(\d+)$/;
 
 function alive(pid: number): boolean {
   try {
