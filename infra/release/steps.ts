@@ -1,8 +1,9 @@
 /**
  * The release's steps, in order, as declared objects. Steps whose modules export a bare run
- * function (migrations, smoke, documents) are declared here beside it; the declaration is what
+ * function (migrations, smoke, api, documents) are declared here beside it; the declaration is what
  * the governance checklist lists and what the pipeline holds each step's output to.
  */
+import { apiStep } from "./api-step";
 import { artifacts } from "./artifacts-step";
 import { documentsStep } from "./documents-step";
 import { governance } from "./governance-step";
@@ -30,6 +31,14 @@ export const smoke: ReleaseStep = {
   run: smokeStep,
 };
 
+export const api: ReleaseStep = {
+  id: "api",
+  title: "API contract: OpenAPI documents and changes since the previous release",
+  blocking: true,
+  produces: () => [{ standard: "OPS-API", item: "API contract (OpenAPI 3.1 per workspace) and its changes since the previous release", location: "api/api-diff.md", also: ["api/api-diff.json", "api/"] }],
+  run: (ctx) => apiStep(ctx),
+};
+
 export const documents: ReleaseStep = {
   id: "documents",
   title: "Documents: notes, rollback, on-call, monitors, configuration, runbooks, CI/CD",
@@ -50,4 +59,4 @@ export const documents: ReleaseStep = {
 };
 
 /** The order the brief lists them; governance reads the others' declarations and results. */
-export const DEFAULT_STEPS: readonly ReleaseStep[] = [artifacts, migrations, policy, smoke, documents, governance];
+export const DEFAULT_STEPS: readonly ReleaseStep[] = [artifacts, migrations, policy, smoke, api, documents, governance];

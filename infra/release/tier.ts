@@ -1,10 +1,6 @@
 /**
  * Whether a stack is production-tier: the one question every stricter release rule asks (the
- * sign-off floor, the archive's legal hold). Today the environment answers it; once stacks carry
- * a profile, only this function changes, so every caller must go through it.
+ * sign-off floor, the archive's legal hold). The stack's profile answers it (config/units.ts);
+ * release code asks through here so the answer has one definition.
  */
-import type { StackConfig } from "../../config/schema";
-
-export function isProductionTier(cfg: Pick<StackConfig, "environment">): boolean {
-  return cfg.environment === "prod";
-}
+export { isProductionTier } from "../../config/units";

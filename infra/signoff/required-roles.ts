@@ -27,7 +27,7 @@ export interface RequiredRoles {
   raised: string[];
 }
 
-export function tierOf(cfg: Pick<StackConfig, "environment">): Tier {
+export function tierOf(cfg: Pick<StackConfig, "profile">): Tier {
   return isProductionTier(cfg) ? "production" : "standard";
 }
 
@@ -41,7 +41,7 @@ function ordered(r: RoleCounts): RoleCounts {
  * The roles a release must have signed: the stricter of the config, what an earlier build
  * recorded in the manifest, and the floor of the stricter tier either says.
  */
-export function requiredRoles(cfg: Pick<StackConfig, "signoff" | "environment">, recorded?: { tier?: Tier; roles?: RoleCounts }): RequiredRoles {
+export function requiredRoles(cfg: Pick<StackConfig, "signoff" | "profile">, recorded?: { tier?: Tier; roles?: RoleCounts }): RequiredRoles {
   const tier: Tier = tierOf(cfg) === "production" || recorded?.tier === "production" ? "production" : "standard";
   const roles: RoleCounts = {};
   for (const role of SIGNOFF_ROLES) {

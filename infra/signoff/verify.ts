@@ -88,7 +88,7 @@ export interface SignoffReport {
 export interface VerifySignoffsInput {
   packageDir: string;
   stack: string;
-  cfg: Pick<StackConfig, "signoff" | "environment">;
+  cfg: Pick<StackConfig, "signoff" | "profile">;
   /** Expected release version; checked against the manifest when given. */
   version?: string;
   /** The commit being deployed or approved; NO-GO when the manifest was built from another. */

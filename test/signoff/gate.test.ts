@@ -39,8 +39,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const PROD = (requiredRoles: Record<string, number>) => ({ environment: "prod" as const, signoff: { requiredRoles } });
-const STAGING = (requiredRoles: Record<string, number>) => ({ environment: "staging" as const, signoff: { requiredRoles } });
+const PROD = (requiredRoles: Record<string, number>) => ({ profile: "production" as const, signoff: { requiredRoles } });
+const STAGING = (requiredRoles: Record<string, number>) => ({ profile: "non-production" as const, signoff: { requiredRoles } });
 
 function pkg(opts: Parameters<typeof makePackage>[1] = {}): string {
   return makePackage(join(root, `pkg-${++n}`), opts).dir;

@@ -14,7 +14,7 @@ import { signData } from "../../infra/signoff/ssh-keygen";
 import { verifySignoffs, type SignoffReport } from "../../infra/signoff/verify";
 import { allowedSigners, copyPackage, makeKey, makePackage, tempDir, type TestKey } from "./fixtures";
 
-const ONE_EACH = { environment: "prod" as const, signoff: { requiredRoles: { architecture: 1, security: 1, operations: 1 } } };
+const ONE_EACH = { profile: "production" as const, signoff: { requiredRoles: { architecture: 1, security: 1, operations: 1 } } };
 let root: string;
 let base: string;
 let allowed: string;
@@ -147,7 +147,7 @@ describe("sign-offs", () => {
     const dir = pkg();
     await sign(dir, "security", keys.sam, "sam@example.com");
     await sign(dir, "security", keys.sam, "sam.alt@example.com");
-    const report = await verify(dir, { environment: "prod", signoff: { requiredRoles: { architecture: 1, security: 2, operations: 1 } } });
+    const report = await verify(dir, { profile: "production", signoff: { requiredRoles: { architecture: 1, security: 2, operations: 1 } } });
     const dupe = rejection(report, "security-sam@example.com.sig");
     expect(rejection(report, "security-sam.alt@example.com.sig").valid).toBe(true);
     expect(dupe).toMatchObject({ code: "duplicate", reason: "security already signed by the same person (approvals/security-sam.alt@example.com.sig); one person counts once per role" });
