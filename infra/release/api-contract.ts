@@ -56,6 +56,8 @@ export interface PreviousContractQuery {
   version: string;
   /** The directory holding release packages by version (backend/outputs/phase-5). */
   packageRoot?: string;
+  /** The stack whose packages to look in (`<packageRoot>/<version>/<stack>/`). */
+  stack?: string;
   cwd?: string;
 }
 
@@ -71,14 +73,14 @@ function newestArchived(query: PreviousContractQuery): { version: string; path: 
     }
   };
   const candidates = readdirSync(query.packageRoot)
-    .filter((v) => older(v) && existsSync(join(query.packageRoot!, v, packagedContractPath(query.contract.workspace))))
+    .filter((v) => older(v) && existsSync(join(query.packageRoot!, v, query.stack ?? "", packagedContractPath(query.contract.workspace))))
     .sort((a, b) => {
       const x = parseVersion(a);
       const y = parseVersion(b);
       return y.major - x.major || y.minor - x.minor || y.patch - x.patch;
     });
   const version = candidates[0];
-  return version ? { version, path: join(query.packageRoot, version, packagedContractPath(query.contract.workspace)) } : undefined;
+  return version ? { version, path: join(query.packageRoot, version, query.stack ?? "", packagedContractPath(query.contract.workspace)) } : undefined;
 }
 
 /** The previous release's document, or undefined when no earlier release published one. */
@@ -105,6 +107,7 @@ export interface ContractOptions {
   version: string;
   tag?: string;
   packageRoot?: string;
+  stack?: string;
   root?: string;
 }
 
@@ -113,7 +116,7 @@ export function contractReports(opts: ContractOptions): ContractReport[] {
   const root = opts.root ?? REPO_ROOT;
   return contractFiles(root).map((contract) => {
     const document = parseContract(readFileSync(join(root, contract.file), "utf8"), contract.file);
-    const previous = previousContract({ contract, version: opts.version, cwd: root, ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.packageRoot ? { packageRoot: opts.packageRoot } : {}) });
+    const previous = previousContract({ contract, version: opts.version, cwd: root, ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.packageRoot ? { packageRoot: opts.packageRoot } : {}), ...(opts.stack ? { stack: opts.stack } : {}) });
     const report: ContractReport = { contract, document, operations: listOperations(document) };
     if (!previous) return report;
     const diff = diffOpenApi(previous.document, document);

@@ -53,7 +53,8 @@ export async function apiStep(ctx: ReleaseContext, options: ApiStepOptions = {})
       if (problem) fail(result, problem);
     }
     const tag = options.tag === undefined ? previousTag(ctx.version) : (options.tag ?? undefined);
-    const reports = contractReports({ version: ctx.version, root, packageRoot: dirname(ctx.finalDir), ...(tag ? { tag } : {}) });
+    // Packages live at <packageRoot>/<version>/<stack>/: look in this stack's earlier packages.
+    const reports = contractReports({ version: ctx.version, root, packageRoot: dirname(dirname(ctx.finalDir)), stack: ctx.stack, ...(tag ? { tag } : {}) });
     const dir = join(ctx.dir, "api");
     for (const r of reports) {
       const own = join(ctx.dir, packagedContractPath(r.contract.workspace));

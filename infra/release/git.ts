@@ -1,30 +1,39 @@
-/** What the release reads from git: the commit, its time, the previous version's tag, the commits since. */
+/** What the release reads from git: the commit, its time, whether the tree is that commit, the previous version's tag, the commits since. */
 import { execFileSync } from "node:child_process";
 import { REPO_ROOT } from "../../config/stack-file";
+import { PACKAGE_ROOT } from "../signoff/manifest";
+import { buildInputProblems, type CleanTreeOptions, type TreeProblem } from "./clean-tree";
+import { RECORDS_DIR, TEST_LOG_PATH } from "./records";
 
-function git(args: string[]): string {
-  return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+function git(args: string[], root = REPO_ROOT): string {
+  return execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-/** The paths a release is built from (docs/Test_Result_Analysis.md, which runs append to, is not one). */
-export const RELEASE_INPUTS = ["backend", "infra", "config", "runbooks", "docs", ":(exclude)docs/Test_Result_Analysis.md", ":(exclude)backend/outputs", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "package.json", "package-lock.json"];
+/** What the release writes into the repository (its outputs are not its inputs). */
+export const RELEASE_OUTPUTS: readonly string[] = [`${PACKAGE_ROOT.split("\\").join("/")}/`, `${RECORDS_DIR}/`, TEST_LOG_PATH];
+/** Directories the artifact takes whole (backend/migrations, backend/seeds): every file in them ships. */
+export const ARTIFACT_COPIED_DIRS: readonly string[] = ["backend/migrations", "backend/seeds"];
+
+export const RELEASE_TREE: CleanTreeOptions = { outputs: RELEASE_OUTPUTS, copiedDirs: ARTIFACT_COPIED_DIRS };
 
 export interface CommitInfo {
   sha: string;
   /** Committer time: the build time of reproducible artifacts (never the wall clock). */
   time: Date;
-  /** Uncommitted changes (or new files) in what the package is built from: it would not match the commit. */
+  /** The working tree is not exactly the commit in what the release reads: the package would not match the commit it claims. */
   dirty: boolean;
+  /** Why, one entry per path (empty when clean). */
+  treeProblems?: TreeProblem[];
   /** A shallow clone: the release notes (commits since the previous tag) would be incomplete. */
   shallow: boolean;
 }
 
-export function headCommit(): CommitInfo {
-  const sha = git(["rev-parse", "HEAD"]);
-  const time = new Date(Number(git(["show", "-s", "--format=%ct", "HEAD"])) * 1000);
-  const dirty = git(["status", "--porcelain", "--untracked-files=all", "--", ...RELEASE_INPUTS]).length > 0;
-  const shallow = git(["rev-parse", "--is-shallow-repository"]) === "true";
-  return { sha, time, dirty, shallow };
+export function headCommit(root = REPO_ROOT, tree: CleanTreeOptions = RELEASE_TREE): CommitInfo {
+  const sha = git(["rev-parse", "HEAD"], root);
+  const time = new Date(Number(git(["show", "-s", "--format=%ct", "HEAD"], root)) * 1000);
+  const treeProblems = buildInputProblems(root, tree);
+  const shallow = git(["rev-parse", "--is-shallow-repository"], root) === "true";
+  return { sha, time, dirty: treeProblems.length > 0, treeProblems, shallow };
 }
 
 /** The newest `v*` tag reachable from HEAD that is not this version's own tag. */
@@ -32,7 +41,6 @@ export function previousTag(version: string): string | undefined {
   const tags = git(["tag", "--merged", "HEAD", "--list", "v*", "--sort=-v:refname"]).split("\n").filter(Boolean);
   return tags.find((t) => t !== `v${version}`);
 }
-
 export interface ConventionalCommit {
   sha: string;
   type: string;

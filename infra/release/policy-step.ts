@@ -8,7 +8,7 @@ import { NO_PACKAGE, RELEASE_PACKAGE_ENV } from "../components/release-archive";
 import { recordStack } from "../preview/record";
 import { countByType } from "../preview/tree";
 import { runPolicies, toJson, toMarkdown, toSarif } from "../policy/runner";
-import { fail, step, type ReleaseContext, type StepResult } from "./types";
+import { fail, step, type ReleaseContext, type ReleaseStep, type StepResult } from "./types";
 
 /**
  * The program reads the release identity from the environment (as `pulumi up` in the pipeline
@@ -31,8 +31,8 @@ async function withReleaseIdentity<T>(ctx: ReleaseContext, fn: () => Promise<T>)
   }
 }
 
-export async function policyStep(ctx: ReleaseContext): Promise<StepResult> {
-  const result = step("policy", "Preview and policy packs (SEC-OPS, DATA-OPS)");
+async function run(ctx: ReleaseContext): Promise<StepResult> {
+  const result = step(policy.id, policy.title, policy.blocking);
   try {
     ctx.progress(`recording the ${ctx.stack} stack under the mock runtime`);
     const recorded = await withReleaseIdentity(ctx, () => recordStack({ stack: ctx.stack, ...(ctx.configFile ? { configFile: ctx.configFile } : {}) }));
@@ -63,3 +63,18 @@ export async function policyStep(ctx: ReleaseContext): Promise<StepResult> {
   }
   return result;
 }
+
+export const policy: ReleaseStep = {
+  id: "policy",
+  title: "Preview and policy packs (SEC-OPS, DATA-OPS)",
+  blocking: true,
+  produces: () => [
+    { standard: "SEC-OPS", item: "SEC-OPS policy pack results (Markdown, JSON, SARIF)", location: "policy/results.sarif", also: ["policy/results.md"] },
+    { standard: "SEC-OPS", item: "Resource graph the policies judged", location: "preview/graph.json", also: ["preview/resource-counts.json"] },
+    { standard: "DATA-OPS", item: "DATA-OPS policy pack results", location: "policy/results.json" },
+  ],
+  run,
+};
+
+/** The step as a function, for callers of the old shape. */
+export const policyStep = policy.run;

@@ -8,6 +8,7 @@ import { STATUS_DIR } from "../signoff/manifest";
 import type { SignoffReport } from "../signoff/verify";
 import type { StepResult } from "./types";
 
+const MARK = { pass: "✔", fail: "✖", skip: "↓" } as const;
 
 export interface StatusInput {
   verdict: "GO" | "NO-GO";
@@ -28,7 +29,7 @@ export function renderStatus(s: StatusInput): string {
     "",
     "| check | result | summary |",
     "|---|---|---|",
-    ...s.results.map((r) => `| ${r.title} | ${r.status.toUpperCase()} | ${r.summary.replace(/\|/g, "\\|")} |`),
+    ...s.results.map((r) => `| ${r.title} | ${MARK[r.status]} ${r.status.toUpperCase()} | ${r.summary.replace(/\|/g, "\\|")} |`),
     "",
     "## Sign-offs",
     "",

@@ -5,6 +5,32 @@ import type { CommitInfo } from "./git";
 
 export type StepStatus = "pass" | "fail" | "skip";
 
+/** The brief's standards the governance checklist groups deliverables under. */
+export type Standard = "REL-BACKEND" | "DOC-RUNBOOK" | "OPS-API" | "SEC-OPS" | "DATA-OPS";
+
+/** Something a step puts into the package, declared up front: the governance checklist is derived from these. */
+export interface Deliverable {
+  standard: Standard;
+  item: string;
+  /** Package-relative location; a trailing `/` is a directory. */
+  location: string;
+  /** Further files of the same deliverable (so every file a step writes is declared). */
+  also?: string[];
+}
+
+/**
+ * A release step as a declared object (goreleaser's "pipe"): it names itself, says whether a
+ * failure blocks the release, declares what it produces, and runs. The pipeline checks that
+ * every file a step writes is one it declared.
+ */
+export interface ReleaseStep {
+  id: string;
+  title: string;
+  blocking: boolean;
+  produces(ctx: Pick<ReleaseContext, "version" | "stack">): Deliverable[];
+  run(ctx: ReleaseContext): Promise<StepResult>;
+}
+
 export interface StepResult {
   id: string;
   title: string;
@@ -43,6 +69,8 @@ export interface ReleaseContext {
   images: ImageReference[];
   /** Results of the steps run so far, in order. */
   results: StepResult[];
+  /** The steps of this run, in order (the governance checklist reads their declarations). */
+  steps: readonly ReleaseStep[];
   progress: (message: string) => void;
   /** Registers cleanup that must run even if the run is interrupted (servers, temp dirs). */
   onInterrupt: (cleanup: () => Promise<void>) => () => void;

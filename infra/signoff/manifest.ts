@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { z } from "zod";
 import { REPO_ROOT } from "../../config/stack-file";
+import { isReleaseVersion } from "../release/version";
 
 export const MANIFEST_FILE = "manifest.json";
 export const APPROVALS_DIR = "approvals";
@@ -27,10 +28,20 @@ const packagePath = z
 
 export const manifestFileSchema = z.strictObject({ path: packagePath, sha256: sha256Hex, bytes: z.int().min(0) });
 
+/** A release check's result as the build recorded it: a failed one can never become GO. */
+export const manifestCheckSchema = z.looseObject({ id: z.string().min(1), status: z.enum(["pass", "fail", "skip"]), blocking: z.boolean() });
+
+const roleCount = z.int().min(1).max(5);
+/** What signers approve besides the files: the roles this release needs (floor included). */
+export const manifestSignoffSchema = z.strictObject({
+  tier: z.enum(["production", "standard"]),
+  requiredRoles: z.strictObject({ architecture: roleCount.optional(), security: roleCount.optional(), operations: roleCount.optional() }),
+});
+
 /** Loose at the top level so the release command can add fields; they are signed like the rest. */
 export const releaseManifestSchema = z.looseObject({
-  schemaVersion: z.literal(1),
-  version: z.string().min(1),
+  schemaVersion: z.literal(2),
+  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, "a release version"),
   stack: z.string().min(1),
   gitSha: z.string().regex(/^[0-9a-f]{40}$/, "a 40-hex git commit sha"),
   files: z.array(manifestFileSchema),
@@ -38,19 +49,44 @@ export const releaseManifestSchema = z.looseObject({
   imageDigests: z.record(z.string(), digest),
   /** Tool and package versions the release was built with (deterministic, no timestamps). */
   versions: z.record(z.string(), z.string()),
+  checks: z.array(manifestCheckSchema),
+  signoff: manifestSignoffSchema,
 });
 
 export type ManifestFile = z.infer<typeof manifestFileSchema>;
+export type ManifestCheck = z.infer<typeof manifestCheckSchema>;
+export type ManifestSignoff = z.infer<typeof manifestSignoffSchema>;
 export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;
 
 export class ManifestError extends Error {
   override readonly name = "ManifestError";
 }
 
-/** The package directory of a release version (the release command's output). */
-export function releasePackageDir(version: string, root = REPO_ROOT): string {
-  if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(version)) throw new ManifestError(`invalid release version "${version}"`);
+const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** The directory of a version's packages: `backend/outputs/phase-5/<version>/`, one per stack inside. */
+export function versionDir(version: string, root = REPO_ROOT): string {
+  if (!isReleaseVersion(version)) throw new ManifestError(`invalid release version "${version}": use a semantic version such as 1.4.0`);
   return join(root, PACKAGE_ROOT, version);
+}
+
+/**
+ * The package of a stack's release: `backend/outputs/phase-5/<version>/<stack>/`, so the staging
+ * and prod packages of one version coexist (each is archived by its own stack).
+ */
+export function releasePackageDir(version: string, stack: string, root = REPO_ROOT): string {
+  if (!STACK_NAME.test(stack) || stack === "." || stack === "..") throw new ManifestError(`invalid stack name "${stack}"`);
+  return join(versionDir(version, root), stack);
+}
+
+/** The stacks that have a package of this version. */
+export function packagedStacks(version: string, root = REPO_ROOT): string[] {
+  const dir = versionDir(version, root);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith(".") && existsSync(join(dir, e.name, MANIFEST_FILE)))
+    .map((e) => e.name)
+    .sort();
 }
 
 export function sha256Of(data: Buffer | string): string {
@@ -110,6 +146,8 @@ export interface BuildManifestInput {
   gitSha: string;
   imageDigests: Record<string, string>;
   versions: Record<string, string>;
+  checks: ManifestCheck[];
+  signoff: ManifestSignoff;
   /** Extra top-level fields (signed with the rest). */
   extra?: Record<string, unknown>;
 }
@@ -120,13 +158,15 @@ const sortedRecord = (r: Record<string, string>): Record<string, string> => Obje
 export function buildManifest(input: BuildManifestInput): ReleaseManifest {
   const manifest = {
     ...(input.extra ?? {}),
-    schemaVersion: 1 as const,
+    schemaVersion: 2 as const,
     version: input.version,
     stack: input.stack,
     gitSha: input.gitSha,
     files: describeFiles(input.dir),
     imageDigests: sortedRecord(input.imageDigests),
     versions: sortedRecord(input.versions),
+    checks: input.checks,
+    signoff: input.signoff,
   };
   return parseManifest(manifest, "built manifest");
 }

@@ -3,7 +3,7 @@
  * (`ssh-keygen -Y sign|verify`, the code git uses for SSH-signed commits), never re-implemented.
  * Data goes through stdin so nothing is written beside the signed file.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,20 +62,30 @@ export interface VerifyInput {
   namespace?: string;
 }
 
-/** `ssh-keygen -Y verify` at a fixed time; ok only on exit 0. `message` is ssh-keygen's reason. */
-export async function verifyData(input: VerifyInput): Promise<{ ok: boolean; message: string }> {
+/**
+ * `ssh-keygen -Y verify` at a fixed time; ok only on exit 0. `message` is ssh-keygen's reason.
+ * Synchronous: the archive runs it inside the Pulumi program, where nothing can be awaited.
+ */
+export function verifyDataSync(input: VerifyInput): { ok: boolean; message: string } {
   const dir = mkdtempSync(join(tmpdir(), "signoff-"));
   try {
     const sigFile = join(dir, "sig");
-    writeFileSync(sigFile, input.signature);
-    const r = await runSshKeygen(
+    writeFileSync(sigFile, input.signature, { mode: 0o600 });
+    const r = spawnSync(
+      SSH_KEYGEN,
       ["-Y", "verify", "-f", input.allowedSigners, "-I", input.principal, "-n", input.namespace ?? SIGNOFF_NAMESPACE, "-s", sigFile, `-Overify-time=${formatSshTime(input.at)}`],
-      input.data,
+      { input: input.data, encoding: "utf8", maxBuffer: 4 * 2 ** 20 },
     );
-    return { ok: r.code === 0, message: lastLine(r.code === 0 ? r.stdout : r.stderr) || `exit ${r.code}` };
+    if (r.error) throw new SshKeygenError(`cannot run ${SSH_KEYGEN}: ${r.error.message} (install OpenSSH 8.9 or later)`);
+    const code = r.status ?? 255;
+    return { ok: code === 0, message: lastLine(code === 0 ? r.stdout : r.stderr) || `exit ${code}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export async function verifyData(input: VerifyInput): Promise<{ ok: boolean; message: string }> {
+  return verifyDataSync(input);
 }
 
 function firstTwo(line: string): string {

@@ -1,17 +1,28 @@
 /**
- * The sign-off verdict of a release package: the package matches its manifest, and each
- * required role has enough valid SSH signatures over that manifest.
+ * The sign-off verdict of a release package. GO means all of:
  *
- * Each signature is first explained against config/allowed_signers (namespace, key, principal,
- * role, validity window) so a refusal says why; then `ssh-keygen -Y verify` gives the
- * cryptographic verdict, so nothing counts that OpenSSH would not accept.
+ * - the package matches its manifest, for the expected stack, version and commit;
+ * - every check the build recorded in the manifest passed;
+ * - every required role (config and manifest, never below the floor of the stack's tier) has
+ *   enough valid signatures over that manifest, by keys trusted in `config/allowed_signers` as of
+ *   the manifest's commit (or a protected ref), never the working tree;
+ * - one person fills at most one role: the same principal or the same key counts once in the
+ *   whole release, assigned where it satisfies the requirement.
+ *
+ * Each signature is first explained against allowed_signers (namespace, key, principal, role,
+ * validity window) so a refusal says why; then `ssh-keygen -Y verify` gives the cryptographic
+ * verdict, so nothing counts that OpenSSH would not accept. Synchronous, so the archive can run
+ * it inside the Pulumi program.
  */
 import { readFileSync } from "node:fs";
 import type { StackConfig } from "../../config/schema";
-import { DEFAULT_ALLOWED_SIGNERS, matchesPatternList, readAllowedSigners, SIGNOFF_ROLES, type AllowedSigner, type SignoffRole } from "./allowed-signers";
-import { APPROVALS_DIR, toAbsolute, verifyPackageFiles, walkPackage, type PackageProblem } from "./manifest";
-import { SIGNOFF_NAMESPACE, verifyData } from "./ssh-keygen";
+import { matchesPatternList, SIGNOFF_ROLES, type AllowedSigner, type SignoffRole } from "./allowed-signers";
+import { APPROVALS_DIR, sha256Of, toAbsolute, verifyPackageFiles, walkPackage, type PackageProblem } from "./manifest";
+import { assignRoles, type Candidate } from "./one-role";
+import { requiredRoles, type RoleCounts, type Tier } from "./required-roles";
+import { SIGNOFF_NAMESPACE, verifyDataSync } from "./ssh-keygen";
 import { parseSshSignature, SshSignatureFormatError } from "./sshsig";
+import { atCommit, loadTrustedSigners, withSignersFile, type SignersSource, type TrustedSigners } from "./trust";
 
 export type RejectionCode =
   | "bad-file-name"
@@ -25,7 +36,8 @@ export type RejectionCode =
   | "expired"
   | "manifest-mismatch"
   | "refused-by-ssh-keygen"
-  | "duplicate";
+  | "duplicate"
+  | "one-role-per-person";
 
 export interface SignatureCheck {
   /** Package path, e.g. `approvals/security-dana@example.com.sig`. */
@@ -33,6 +45,8 @@ export interface SignatureCheck {
   role?: SignoffRole;
   principal?: string;
   fingerprint?: string;
+  /** sha256 of the approval file's bytes as verified (the archive uploads exactly these). */
+  sha256?: string;
   valid: boolean;
   /** Set when the signature counts for nothing. */
   code?: RejectionCode;
@@ -54,12 +68,18 @@ export interface SignoffReport {
   packageDir: string;
   stack: string;
   version?: string;
+  gitSha?: string;
   /** sha256 of the manifest.json bytes that were checked. */
   manifestSha256?: string;
+  /** Where the trusted signers came from. */
+  signersSource?: string;
+  tier?: Tier;
   package: { ok: boolean; problems: PackageProblem[] };
+  /** Checks the build recorded as failed (or, for a blocking one, not passed). */
+  failedChecks: string[];
   signatures: SignatureCheck[];
   roles: RoleStatus[];
-  /** GO: the package matches its manifest and every required role is satisfied. */
+  /** GO: see the module comment. */
   go: boolean;
   /** Why not GO (empty when go). */
   reasons: string[];
@@ -68,10 +88,17 @@ export interface SignoffReport {
 export interface VerifySignoffsInput {
   packageDir: string;
   stack: string;
-  cfg: Pick<StackConfig, "signoff">;
+  cfg: Pick<StackConfig, "signoff" | "profile">;
   /** Expected release version; checked against the manifest when given. */
   version?: string;
+  /** The commit being deployed or approved; NO-GO when the manifest was built from another. */
+  commit?: string;
+  /** Where allowed_signers comes from (default: the manifest's commit in this repository). */
+  signers?: SignersSource;
+  /** Shorthand for `signers: { kind: "file", path }` (tests, and files fetched from a trusted place). */
   allowedSignersPath?: string;
+  /** The repository holding the manifest's commit (default: this one). */
+  repo?: string;
   /** The moment validity windows are judged at (default: now). */
   now?: Date;
 }
@@ -114,76 +141,94 @@ function explain(file: string, armored: string, signers: AllowedSigner[], now: D
   return { ok: true, role, principal, fingerprint: env.fingerprint, signature: armored };
 }
 
-/** Verifies the package and its sign-offs; never throws for a bad signature, only reports it. */
-export async function verifySignoffs(input: VerifySignoffsInput): Promise<SignoffReport> {
-  const now = input.now ?? new Date();
-  const allowedSignersPath = input.allowedSignersPath ?? DEFAULT_ALLOWED_SIGNERS;
-  const signers = readAllowedSigners(allowedSignersPath);
-  const pkg = verifyPackageFiles(input.packageDir);
-  const problems = [...pkg.problems];
-  const manifest = pkg.manifest;
-  if (manifest && manifest.manifest.stack !== input.stack) {
-    problems.push({ path: "manifest.json", kind: "manifest", message: `manifest.json is for stack "${manifest.manifest.stack}", not "${input.stack}"` });
-  }
-  if (manifest && input.version !== undefined && manifest.manifest.version !== input.version) {
-    problems.push({ path: "manifest.json", kind: "manifest", message: `manifest.json is for version "${manifest.manifest.version}", not "${input.version}"` });
-  }
-
-  const signatures: SignatureCheck[] = [];
-  if (manifest) {
-    const files = walkPackage(input.packageDir).files.filter((f) => f.startsWith(`${APPROVALS_DIR}/`));
-    const seen = new Map<SignoffRole, { principals: Map<string, string>; keys: Map<string, string> }>();
+/** Checks every approval file cryptographically; returns the refusals and the candidates that verified. */
+function checkSignatures(packageDir: string, manifestBytes: Buffer, trusted: TrustedSigners, now: Date): { refused: SignatureCheck[]; candidates: Candidate[] } {
+  const files = walkPackage(packageDir).files.filter((f) => f.startsWith(`${APPROVALS_DIR}/`));
+  const refused: SignatureCheck[] = [];
+  const candidates: Candidate[] = [];
+  withSignersFile(trusted, (signersFile) => {
     for (const file of files) {
-      const armored = readFileSync(toAbsolute(input.packageDir, file), "utf8");
-      const e = explain(file, armored, signers, now);
+      const bytes = readFileSync(toAbsolute(packageDir, file));
+      const sha256 = sha256Of(bytes);
+      const e = explain(file, bytes.toString("utf8"), trusted.signers, now);
       if (!e.ok) {
-        signatures.push(e.check);
+        refused.push({ ...e.check, sha256 });
         continue;
       }
-      const who = { role: e.role, principal: e.principal, fingerprint: e.fingerprint };
-      const verdict = await verifyData({ allowedSigners: allowedSignersPath, principal: e.principal, signature: e.signature, data: manifest.bytes, at: now });
+      const verdict = verifyDataSync({ allowedSigners: signersFile, principal: e.principal, signature: e.signature, data: manifestBytes, at: now });
       if (!verdict.ok) {
         // Our checks passed, so a cryptographic failure means the signed bytes differ; anything else is ssh-keygen's own reason.
         const mismatch = /incorrect signature/i.test(verdict.message);
         const reason = mismatch ? `signature does not verify over this manifest.json (it signs other content): ssh-keygen: ${verdict.message}` : `ssh-keygen refused it: ${verdict.message}`;
-        signatures.push({ file, ...who, valid: false, code: mismatch ? "manifest-mismatch" : "refused-by-ssh-keygen", reason });
+        refused.push({ file, role: e.role, principal: e.principal, fingerprint: e.fingerprint, sha256, valid: false, code: mismatch ? "manifest-mismatch" : "refused-by-ssh-keygen", reason });
         continue;
       }
-      // One person counts once per role, whether they sign again under another principal or the same key.
-      const role = seen.get(e.role) ?? { principals: new Map<string, string>(), keys: new Map<string, string>() };
-      seen.set(e.role, role);
-      const earlier = role.principals.get(e.principal) ?? role.keys.get(e.fingerprint);
-      if (earlier) {
-        signatures.push({ file, ...who, valid: false, code: "duplicate", reason: `${e.role} already signed by the same person (${earlier}); one person counts once per role` });
-        continue;
-      }
-      role.principals.set(e.principal, file);
-      role.keys.set(e.fingerprint, file);
-      signatures.push({ file, ...who, valid: true, reason: `good signature by ${e.principal} as ${e.role} (${e.fingerprint})` });
+      candidates.push({ file, role: e.role, principal: e.principal, fingerprint: e.fingerprint, sha256 });
+    }
+  });
+  return { refused, candidates };
+}
+
+/** Verifies the package and its sign-offs; never throws for a bad signature, only reports it. */
+export function verifySignoffsSync(input: VerifySignoffsInput): SignoffReport {
+  const now = input.now ?? new Date();
+  const pkg = verifyPackageFiles(input.packageDir);
+  const problems = [...pkg.problems];
+  const loaded = pkg.manifest;
+  const manifest = loaded?.manifest;
+  const note = (message: string) => problems.push({ path: "manifest.json", kind: "manifest", message });
+  if (manifest && manifest.stack !== input.stack) note(`manifest.json is for stack "${manifest.stack}", not "${input.stack}"`);
+  if (manifest && input.version !== undefined && manifest.version !== input.version) note(`manifest.json is for version "${manifest.version}", not "${input.version}"`);
+  if (manifest && input.commit !== undefined && manifest.gitSha !== input.commit) note(`manifest.json was built from commit ${manifest.gitSha}, but the commit being deployed is ${input.commit}`);
+
+  // A check that failed when the package was built can never be signed into a GO.
+  const failedChecks = (manifest?.checks ?? []).filter((c) => c.status === "fail" || (c.blocking && c.status !== "pass")).map((c) => `${c.id}: ${c.status}`);
+  if (manifest && manifest.checks.length === 0) failedChecks.push("(none): the manifest records no checks");
+
+  const required = requiredRoles(input.cfg, manifest ? { tier: manifest.signoff.tier, roles: manifest.signoff.requiredRoles } : undefined);
+  let signatures: SignatureCheck[] = [];
+  let signersSource: string | undefined;
+  if (loaded && manifest) {
+    const source: SignersSource = input.signers ?? (input.allowedSignersPath ? { kind: "file", path: input.allowedSignersPath } : atCommit(manifest.gitSha, input.repo));
+    // An unreadable or malformed trust source is bad input (AllowedSignersError), not a verdict.
+    const trusted: TrustedSigners = loadTrustedSigners(source);
+    signersSource = trusted.source;
+    {
+      const { refused, candidates } = checkSignatures(input.packageDir, loaded.bytes, trusted, now);
+      signatures = [...refused, ...assignRoles(candidates, required.roles)].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     }
   }
 
   const roles: RoleStatus[] = SIGNOFF_ROLES.flatMap((role) => {
-    const required = input.cfg.signoff.requiredRoles[role];
-    if (!required) return [];
+    const need = required.roles[role as keyof RoleCounts];
+    if (!need) return [];
     const mine = signatures.filter((s) => s.role === role);
     const signers = mine.filter((s) => s.valid).map((s) => s.principal ?? "");
-    return [{ role, required, valid: signers.length, satisfied: signers.length >= required, signers, refused: mine.filter((s) => !s.valid).map((s) => `${s.file}: ${s.reason}`) }];
+    return [{ role, required: need, valid: signers.length, satisfied: signers.length >= need, signers, refused: mine.filter((s) => !s.valid).map((s) => `${s.file}: ${s.reason}`) }];
   });
 
   const reasons = [
     ...problems.map((p) => `package: ${p.message}`),
+    ...failedChecks.map((c) => `check ${c} when the package was built`),
     ...roles.filter((r) => !r.satisfied).map((r) => `role ${r.role}: ${r.valid} of ${r.required} valid sign-off(s)${r.refused.length ? `; refused: ${r.refused.join("; ")}` : ""}`),
   ];
   return {
     packageDir: input.packageDir,
     stack: input.stack,
-    version: manifest?.manifest.version,
-    manifestSha256: manifest?.sha256,
+    version: manifest?.version,
+    gitSha: manifest?.gitSha,
+    manifestSha256: loaded?.sha256,
+    signersSource,
+    tier: required.tier,
     package: { ok: problems.length === 0, problems },
+    failedChecks,
     signatures,
     roles,
     go: reasons.length === 0,
     reasons,
   };
+}
+
+export async function verifySignoffs(input: VerifySignoffsInput): Promise<SignoffReport> {
+  return verifySignoffsSync(input);
 }

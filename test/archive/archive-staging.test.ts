@@ -33,6 +33,6 @@ describe("release archive (staging, no package yet)", () => {
     process.env[RELEASE_PACKAGE_ENV] = NO_PACKAGE;
     expect(findReleasePackage({ version: "1.4.0", stack: "staging" })).toEqual({ note: "RELEASE_PACKAGE_DIR=none: declaring the archive bucket only" });
     delete process.env[RELEASE_PACKAGE_ENV];
-    expect(findReleasePackage({ version: VERSION, stack: "staging" }).note).toMatch(/^no release package at .*backend\/outputs\/phase-5\/0\.0\.0-no-package for version 0\.0\.0-no-package: declaring the archive bucket only/);
+    expect(findReleasePackage({ version: VERSION, stack: "staging" }).note).toMatch(/^no release package at .*backend\/outputs\/phase-5\/0\.0\.0-no-package\/staging for version 0\.0\.0-no-package: declaring the archive bucket only/);
   });
 });

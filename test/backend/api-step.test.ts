@@ -12,6 +12,7 @@ import { loadStackConfig, REPO_ROOT } from "../../config/stack-file";
 import { apiStep } from "../../infra/release/api-step";
 import { headCommit } from "../../infra/release/git";
 import { runRelease } from "../../infra/release/pipeline";
+import { api } from "../../infra/release/steps";
 import type { ReleaseContext } from "../../infra/release/types";
 
 const work = mkdtempSync(join(tmpdir(), "api-step-"));
@@ -60,9 +61,10 @@ function context(version: string): ReleaseContext {
     cfg: loadStackConfig("staging"),
     commit: { ...headCommit(), dirty: false, shallow: false },
     dir,
-    finalDir: join(outputs, version),
+    finalDir: join(outputs, version, "staging"),
     images: [],
     results: [],
+    steps: [],
     progress: () => undefined,
     onInterrupt: () => () => undefined,
     state: {},
@@ -102,11 +104,11 @@ describe("api step", () => {
   });
 
   it("without a tag, diffs against the newest archived package of an earlier version", async () => {
-    const archived = join(outputs, "1.3.9", "api", "svc");
+    const archived = join(outputs, "1.3.9", "staging", "api", "svc");
     mkdirSync(archived, { recursive: true });
     writeFileSync(join(archived, "openapi.json"), JSON.stringify(contract));
-    mkdirSync(join(outputs, "1.6.0", "api", "svc"), { recursive: true });
-    writeFileSync(join(outputs, "1.6.0", "api", "svc", "openapi.json"), JSON.stringify(withoutStatus));
+    mkdirSync(join(outputs, "1.6.0", "staging", "api", "svc"), { recursive: true });
+    writeFileSync(join(outputs, "1.6.0", "staging", "api", "svc", "openapi.json"), JSON.stringify(withoutStatus));
     try {
       const result = await apiStep(context("1.5.0"), { root: repo, tag: null });
       expect(result.status).toBe("fail");
@@ -136,13 +138,13 @@ describe("api step", () => {
   });
 
   it("an unreadable previous document is a clear failure, not a pass", async () => {
-    const archived = join(outputs, "1.3.0", "api", "svc");
+    const archived = join(outputs, "1.3.0", "staging", "api", "svc");
     mkdirSync(archived, { recursive: true });
     writeFileSync(join(archived, "openapi.json"), "{ not json");
     try {
       const result = await apiStep(context("1.5.0"), { root: repo, tag: null });
       expect(result.status).toBe("fail");
-      expect(result.reasons[0]).toMatch(/^api: .*1\.3\.0\/api\/svc\/openapi\.json: not valid JSON/);
+      expect(result.reasons[0]).toMatch(/^api: .*1\.3\.0\/staging\/api\/svc\/openapi\.json: not valid JSON/);
     } finally {
       rmSync(outputs, { recursive: true, force: true });
     }
@@ -150,7 +152,7 @@ describe("api step", () => {
 
   it("in the release pipeline, the findings make the verdict NO-GO with the list", async () => {
     const logFile = join(work, "log.md");
-    const apiOnFixture = (ctx: ReleaseContext) => apiStep(ctx, { root: repo, tag: "v1.4.0" });
+    const apiOnFixture = { ...api, run: (ctx: ReleaseContext) => apiStep(ctx, { root: repo, tag: "v1.4.0" }) };
     const outcome = await runRelease({ stack: "staging", version: "1.5.0", outputRoot: join(work, "release"), logFile, display: "silent", steps: [apiOnFixture], commit: { ...headCommit(), dirty: false, shallow: false } });
     expect(outcome.verdict).toBe("NO-GO");
     expect(outcome.reasons.filter((r) => r.includes("breaking API change"))).toHaveLength(6);

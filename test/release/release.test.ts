@@ -3,14 +3,16 @@
  * verdict, the BACK-PH5 log, determinism across re-runs, and no secret anywhere (issue 8).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { headCommit } from "../../infra/release/git";
 import { ReleaseRefusedError, runRelease, type ReleaseOutcome } from "../../infra/release/pipeline";
 import { buildArchive } from "../../infra/release/artifacts-step";
-import { verifyPackageFiles } from "../../infra/signoff/manifest";
+import { REPO_ROOT } from "../../config/stack-file";
+import { renderSbom, sbomFromLockfile, type PackageLock } from "../../infra/release/sbom";
+import { readManifest, sha256Of, verifyPackageFiles } from "../../infra/signoff/manifest";
 import { mutatedStackFile } from "../support/stack-yaml";
 
 // Known fake secrets, seeded into the stack config (as an operator who set them in plain text
@@ -44,6 +46,11 @@ const configFile = mutatedStackFile("staging", (c) => {
   c["backend-release:runtimeSecrets"] = { "orders-api": { ORDERS_SIGNING_KEY: CONFIG_SECRETS.runtime } };
 });
 
+afterAll(() => {
+  for (const k of Object.keys(FAKE_SECRETS)) delete process.env[k];
+  rmSync(root, { recursive: true, force: true });
+});
+
 beforeAll(async () => {
   Object.assign(process.env, FAKE_SECRETS);
   first = await runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit, configFile });
@@ -68,11 +75,14 @@ describe("release --stack staging --version 9.8.7", () => {
     ]);
   });
 
-  it("writes the complete package in place, with no temporary directory left", () => {
+  it("writes the complete package in place, with no temporary directory or lock left", () => {
     expect(readdirSync(outputRoot)).toEqual(["9.8.7"]);
+    expect(readdirSync(join(outputRoot, "9.8.7"))).toEqual(["staging"]);
+    expect(first.packageDir).toBe(join(outputRoot, "9.8.7", "staging"));
     for (const f of [
       "artifacts/backend-9.8.7.tar.gz",
       "artifacts/sbom-9.8.7.cdx.json",
+      "artifacts/provenance.intoto.json",
       "artifacts/metadata.json",
       "migrations/migration-plan.md",
       "preview/graph.json",
@@ -90,6 +100,7 @@ describe("release --stack staging --version 9.8.7", () => {
       "governance-checklist.md",
       "manifest.json",
       "status/verdict.md",
+      "status/record.json",
     ]) {
       expect(existsSync(join(first.packageDir, f)), f).toBe(true);
     }
@@ -106,7 +117,7 @@ describe("release --stack staging --version 9.8.7", () => {
 
   it("passes sha256sum -c in the package", () => {
     const out = execFileSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: join(first.packageDir, "artifacts"), encoding: "utf8" });
-    expect(out).toBe("backend-9.8.7.tar.gz: OK\nmetadata.json: OK\nsbom-9.8.7.cdx.json: OK\n");
+    expect(out).toBe("backend-9.8.7.tar.gz: OK\nmetadata.json: OK\nprovenance.intoto.json: OK\nsbom-9.8.7.cdx.json: OK\n");
   });
 
   it("records metadata from the commit, not the clock", () => {
@@ -114,13 +125,45 @@ describe("release --stack staging --version 9.8.7", () => {
     expect(meta).toMatchObject({ version: "9.8.7", stack: "staging", gitSha: commit.sha, buildTime: commit.time.toISOString() });
   });
 
-  it("logs a BACK-PH5 entry with each check, the smoke confirmations and the verdict", () => {
+  it("records the run and logs a BACK-PH5 entry with each check, the smoke confirmations and the verdict", () => {
+    const record = JSON.parse(readFileSync(join(root, "releases", "staging", "9.8.7.json"), "utf8")) as Record<string, unknown>;
+    expect(record).toMatchObject({ tag: "BACK-PH5", stack: "staging", version: "9.8.7", gitSha: commit.sha, verdict: "NO-GO" });
+    expect(readFileSync(join(first.packageDir, "status", "record.json"), "utf8")).toBe(readFileSync(join(root, "releases", "staging", "9.8.7.json"), "utf8"));
     const log = readFileSync(logFile, "utf8");
     expect(log).toContain("## BACK-PH5 — 9.8.7 on staging — NO-GO");
     expect(log).toContain(`- Commit: ${commit.sha}`);
     expect(log).toContain("- [x] GET /readyz (Readiness: database reachable, schema at this build's migration): HTTP 200, body matches its declared schema");
     expect(log).toContain("- [x] SIGTERM: graceful exit: exit code 0");
     expect(log).toMatch(/\| Migrations: lint, verify round trip, plan \| PASS \| .*verifyMs=\d+/);
+  });
+
+  it("derives the SBOM from the lockfile alone, with the release as its subject", () => {
+    const text = readFileSync(join(first.packageDir, "artifacts", "sbom-9.8.7.cdx.json"), "utf8");
+    const sbom = JSON.parse(text) as { metadata: { component: unknown }; components: { name: string }[] };
+    expect(sbom.metadata.component).toMatchObject({ group: "@backend-release", name: "service", version: "9.8.7" });
+    expect(sbom.components.map((c) => c.name)).toEqual(expect.arrayContaining(["pg", "node-pg-migrate", "zod"]));
+    // What any machine gets from the same lockfile, node_modules or not.
+    const lockfile = readFileSync(join(REPO_ROOT, "package-lock.json"));
+    expect(text).toBe(renderSbom(sbomFromLockfile({ lock: JSON.parse(lockfile.toString("utf8")) as PackageLock, lockfileSha256: sha256Of(lockfile), workspace: "backend", version: "9.8.7", tool: { name: "backend-release", version: "1.4.0" } })));
+  });
+
+  it("carries an in-toto/SLSA provenance statement, the checks and the required roles, all covered by the manifest", () => {
+    const file = join(first.packageDir, "artifacts", "provenance.intoto.json");
+    const statement = JSON.parse(readFileSync(file, "utf8")) as { predicate: { buildDefinition: { resolvedDependencies: unknown[] }; runDetails: { builder: { id: string } } } };
+    expect(statement).toMatchObject({ _type: "https://in-toto.io/Statement/v1", predicateType: "https://slsa.dev/provenance/v1", subject: [{ name: "backend-9.8.7.tar.gz", digest: { sha256: first.results[0]?.figures.archiveSha256 } }] });
+    expect(statement.predicate.buildDefinition.resolvedDependencies).toEqual([
+      { name: "source", digest: { gitCommit: commit.sha } },
+      { name: "package-lock.json", digest: { sha256: sha256Of(readFileSync(join(REPO_ROOT, "package-lock.json"))) } },
+    ]);
+    expect(statement.predicate.runDetails.builder.id).toMatch(/^https:\/\//);
+    const { manifest } = readManifest(first.packageDir);
+    expect(manifest.files.find((f) => f.path === "artifacts/provenance.intoto.json")?.sha256).toBe(sha256Of(readFileSync(file)));
+    expect(manifest.checks.map((c) => [c.id, c.status, c.blocking])).toEqual(first.results.map((r) => [r.id, "pass", true]));
+    expect(manifest.signoff).toEqual({ tier: "standard", requiredRoles: { architecture: 1, security: 1, operations: 1 } });
+    // The checklist lists what the steps declare, provenance included.
+    const checklist = readFileSync(join(first.packageDir, "governance-checklist.md"), "utf8");
+    expect(checklist).toContain("| [x] | Build provenance (in-toto Statement, SLSA Provenance v1) | `artifacts/provenance.intoto.json` | artifacts |");
+    expect(checklist).toContain("| [x] | Smoke test of the built service on a migrated database | `smoke/smoke-test.json` | smoke |");
   });
 
   it("puts no secret value in the package or the log", () => {
@@ -141,15 +184,20 @@ describe("release --stack staging --version 9.8.7", () => {
     const again = await runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit, configFile, force: true });
     expect(readFileSync(join(again.packageDir, "manifest.json"), "utf8")).toBe(manifest);
     expect(existsSync(join(again.packageDir, "approvals", "security-sam@example.com.sig"))).toBe(true);
-    expect(readdirSync(outputRoot)).toEqual(["9.8.7"]);
+    expect(readdirSync(join(outputRoot, "9.8.7"))).toEqual(["staging"]);
   }, 240_000);
 });
 
 describe("reproducible artifact", () => {
   it("builds the same bytes twice", async () => {
-    const a = await buildArchive(mkdtempSync(join(tmpdir(), "a-")), "1.0.0", commit.time);
-    const b = await buildArchive(mkdtempSync(join(tmpdir(), "b-")), "1.0.0", commit.time);
-    expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(b.sha256).toBe(a.sha256);
+    const dirs = [mkdtempSync(join(tmpdir(), "a-")), mkdtempSync(join(tmpdir(), "b-"))];
+    try {
+      const a = await buildArchive(dirs[0]!, "1.0.0", commit.time);
+      const b = await buildArchive(dirs[1]!, "1.0.0", commit.time);
+      expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(b.sha256).toBe(a.sha256);
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
   }, 120_000);
 });

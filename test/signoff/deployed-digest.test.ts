@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyDeploy } from "../../infra/cli/commands/verify-deploy";
 import { compareDigests, digestOfImage, observeServices, type EcsReader } from "../../infra/signoff/deployed-digest";
 import { signManifest } from "../../infra/signoff/sign";
-import { allowedSigners, DIGEST, makeKey, makePackage, tempDir } from "./fixtures";
+import { allowedSigners, DIGEST, FIXTURE_SHA, makeKey, makePackage, tempDir } from "./fixtures";
 
 const OTHER = `sha256:${"e".repeat(64)}`;
 const REPO = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/backend-release/prod/orders-api";
@@ -83,17 +83,17 @@ describe("verifyDeploy", () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("checks ECS only for an approved release, against the manifest's digest", async () => {
-    const ok = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, allowedSignersPath: allowed, ecs: fakeEcs([primary("td:7")], { "td:7": `${REPO}@${DIGEST}` }) });
+    const ok = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, commit: FIXTURE_SHA, allowedSignersPath: allowed, ecs: fakeEcs([primary("td:7")], { "td:7": `${REPO}@${DIGEST}` }) });
     expect(ok).toMatchObject({ ok: true, approved: true, cluster: "backend-release-prod", digests: { ok: true } });
 
-    const drift = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, allowedSignersPath: allowed, ecs: fakeEcs([primary("td:8")], { "td:8": `${REPO}@${OTHER}` }) });
+    const drift = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, commit: FIXTURE_SHA, allowedSignersPath: allowed, ecs: fakeEcs([primary("td:8")], { "td:8": `${REPO}@${OTHER}` }) });
     expect(drift).toMatchObject({ ok: false, approved: true });
 
     const calls: string[] = [];
-    const unsigned = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, allowedSignersPath: join(root, "allowed_signers.empty"), ecs: fakeEcs([], {}, calls) }).catch((e: Error) => e);
+    const unsigned = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, commit: FIXTURE_SHA, allowedSignersPath: join(root, "allowed_signers.empty"), ecs: fakeEcs([], {}, calls) }).catch((e: Error) => e);
     expect(unsigned).toBeInstanceOf(Error); // a missing signers file is bad input, not a verdict
     writeFileSync(join(root, "allowed_signers.empty"), "");
-    const noGo = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, allowedSignersPath: join(root, "allowed_signers.empty"), ecs: fakeEcs([], {}, calls) });
+    const noGo = await verifyDeploy({ stack: "prod", version: "1.4.0", packageDir: dir, commit: FIXTURE_SHA, allowedSignersPath: join(root, "allowed_signers.empty"), ecs: fakeEcs([], {}, calls) });
     expect(noGo).toMatchObject({ ok: false, approved: false });
     expect(noGo.digests).toBeUndefined();
     expect(calls).toEqual([]);

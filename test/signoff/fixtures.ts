@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildManifest, writeManifest, type ReleaseManifest } from "../../infra/signoff/manifest";
+import { buildManifest, writeManifest, type ManifestCheck, type ManifestSignoff, type ReleaseManifest } from "../../infra/signoff/manifest";
 
 export const DIGEST = "sha256:d836ec87c4876095ac9f6b8f2fc416e7d8eff5cd3025b507697edd19ec43e003";
 
@@ -28,8 +28,24 @@ export function makeKey(dir: string, name: string): TestKey {
   return { name, path, publicKey };
 }
 
+export const FIXTURE_SHA = "0123456789abcdef0123456789abcdef01234567";
+export const PASSED: ManifestCheck[] = [
+  { id: "artifacts", status: "pass", blocking: true },
+  { id: "policy", status: "pass", blocking: true },
+];
+export const ONE_OF_EACH: ManifestSignoff = { tier: "production", requiredRoles: { architecture: 1, security: 1, operations: 1 } };
+
+export interface PackageOptions {
+  version?: string;
+  stack?: string;
+  imageDigests?: Record<string, string>;
+  gitSha?: string;
+  checks?: ManifestCheck[];
+  signoff?: ManifestSignoff;
+}
+
 /** A package with a few files (one nested) and its manifest. */
-export function makePackage(dir: string, opts: { version?: string; stack?: string; imageDigests?: Record<string, string> } = {}): { dir: string; manifest: ReleaseManifest } {
+export function makePackage(dir: string, opts: PackageOptions = {}): { dir: string; manifest: ReleaseManifest } {
   mkdirSync(join(dir, "reports"), { recursive: true });
   writeFileSync(join(dir, "README.md"), "# release\n");
   writeFileSync(join(dir, "reports", "policy.json"), '{"violations":[]}\n');
@@ -38,9 +54,11 @@ export function makePackage(dir: string, opts: { version?: string; stack?: strin
     dir,
     version: opts.version ?? "1.4.0",
     stack: opts.stack ?? "prod",
-    gitSha: "0123456789abcdef0123456789abcdef01234567",
+    gitSha: opts.gitSha ?? FIXTURE_SHA,
     imageDigests: opts.imageDigests ?? { "orders-api": DIGEST },
     versions: { node: "20.19.0", "@pulumi/pulumi": "3.248.0" },
+    checks: opts.checks ?? PASSED,
+    signoff: opts.signoff ?? ONE_OF_EACH,
   });
   writeManifest(dir, manifest);
   return { dir, manifest };

@@ -14,7 +14,7 @@ import { signData } from "../../infra/signoff/ssh-keygen";
 import { verifySignoffs, type SignoffReport } from "../../infra/signoff/verify";
 import { allowedSigners, copyPackage, makeKey, makePackage, tempDir, type TestKey } from "./fixtures";
 
-const ONE_EACH = { signoff: { requiredRoles: { architecture: 1, security: 1, operations: 1 } } };
+const ONE_EACH = { profile: "production" as const, signoff: { requiredRoles: { architecture: 1, security: 1, operations: 1 } } };
 let root: string;
 let base: string;
 let allowed: string;
@@ -147,7 +147,7 @@ describe("sign-offs", () => {
     const dir = pkg();
     await sign(dir, "security", keys.sam, "sam@example.com");
     await sign(dir, "security", keys.sam, "sam.alt@example.com");
-    const report = await verify(dir, { signoff: { requiredRoles: { architecture: 1, security: 2, operations: 1 } } });
+    const report = await verify(dir, { profile: "production", signoff: { requiredRoles: { architecture: 1, security: 2, operations: 1 } } });
     const dupe = rejection(report, "security-sam@example.com.sig");
     expect(rejection(report, "security-sam.alt@example.com.sig").valid).toBe(true);
     expect(dupe).toMatchObject({ code: "duplicate", reason: "security already signed by the same person (approvals/security-sam.alt@example.com.sig); one person counts once per role" });
@@ -156,7 +156,8 @@ describe("sign-offs", () => {
 
   it("refuses a role the signer does not hold, and a key filed under someone else's name", async () => {
     const dir = pkg();
-    await sign(dir, "security", keys.olu, "olu@example.com");
+    await expect(sign(dir, "security", keys.olu, "olu@example.com")).rejects.toThrow("olu@example.com may not sign as security in");
+    plant(dir, "security-olu@example.com.sig", await signData(keys.olu.path, readManifest(dir).bytes));
     plant(dir, "architecture-ann@example.com.sig", await signData(keys.sam.path, readManifest(dir).bytes));
     plant(dir, "notes.txt", "not a signature");
     const report = await verify(dir);
@@ -247,7 +248,9 @@ describe("signoff CLI", () => {
   }
 
   it("signs and verifies: exit 0 on GO, 1 on NO-GO, 2 on a missing package", async () => {
-    const dir = pkg();
+    // The package of the checked-out commit: verify checks the manifest's commit against it.
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+    const dir = makePackage(join(root, `head-${++counter}`), { gitSha: head }).dir;
     const common = ["--version", "1.4.0", "--package", dir, "--allowed-signers", allowed];
     const signed = await cli(["signoff", "sign", "--role", "architecture", "--key", keys.ann.path, "--stack", "prod", ...common]);
     expect(signed).toMatchObject({ code: 0 });

@@ -3,12 +3,11 @@
  * packs through @pulumi/policy's own analyzer on a deployment JSON (our offline preview graph or a
  * `pulumi stack export`). Exit 1 when a mandatory violation is found, 2 on unreadable input.
  */
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { DeploymentFormatError, readDeployment } from "../../preview/deployment";
 import { PolicyConfigError, runPolicies, toJson, toMarkdown, toSarif, type PolicyReport } from "../../policy/runner";
 import { BlockingError, InputError } from "../errors";
-import { parseFormat } from "../output";
+import { checkOutputTarget, parseFormat, writeOutput } from "../output";
 
 const FORMATS = ["md", "json", "sarif"] as const;
 type PolicyFormat = (typeof FORMATS)[number];
@@ -32,9 +31,10 @@ export function registerPolicy(program: Command): void {
     .requiredOption("--state <file>", "deployment JSON (version 3) to evaluate")
     .option("--stack <name>", "stack whose policy config applies (infra/policy/config/<name>.json)")
     .option("--format <format>", `report format: ${FORMATS.join(", ")}`, "md")
-    .option("--out <file>", "write the report to a file instead of stdout")
+    .option("--out <file>", "write the report to a regular file instead of stdout (missing directories are created; - for stdout)")
     .action(async (opts: PolicyOptions) => {
       const format = parseFormat(opts.format, FORMATS, "md");
+      if (opts.out) checkOutputTarget(opts.out);
       let report: PolicyReport;
       try {
         const deployment = readDeployment(opts.state);
@@ -45,7 +45,7 @@ export function registerPolicy(program: Command): void {
         throw err;
       }
       const text = render(report, format);
-      if (opts.out) writeFileSync(opts.out, text);
+      if (opts.out) writeOutput(opts.out, text);
       else process.stdout.write(text);
       const { mandatory, advisory } = report.summary;
       if (mandatory > 0) throw new BlockingError(`${mandatory} mandatory policy violation(s) (${advisory} advisory)`);

@@ -10,9 +10,8 @@ import { DeploymentFormatError, readDeployment } from "../../preview/deployment"
 import { diffDeployments, renderDiff } from "../../preview/diff";
 import { recordStack, type RecordedStack } from "../../preview/record";
 import { countByType, renderCounts, renderTree } from "../../preview/tree";
-import { writeFileAtomic } from "../../preview/write";
 import { InputError } from "../errors";
-import { parseFormat, printJson } from "../output";
+import { checkOutputTarget, parseFormat, printJson, writeOutput } from "../output";
 
 /** Records a stack, turning config and stack-file problems into exit-2 input errors. */
 export async function recordForCli(stack: string, configFile?: string): Promise<RecordedStack> {
@@ -31,11 +30,12 @@ export function registerPreview(program: Command): void {
     .description("Run the Pulumi program offline under the mock runtime and show (or write) its resource graph")
     .option("--stack <stack>", "stack whose Pulumi.<stack>.yaml to use", "staging")
     .option("--config-file <file>", "use this stack config file instead of Pulumi.<stack>.yaml (as pulumi --config-file)")
-    .option("--out <file>", "write the graph as Pulumi deployment JSON (pulumi stack export format, version 3)")
+    .option("--out <file>", "write the graph as Pulumi deployment JSON (pulumi stack export format, version 3) to a regular file (- for stdout)")
     .option("--base <file>", "an earlier graph (ours or `pulumi stack export`) to diff against")
     .option("--format <format>", "text or json", "text")
     .action(async (opts: { stack: string; configFile?: string; out?: string; base?: string; format?: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
+      if (opts.out) checkOutputTarget(opts.out);
       // Read the base first: a bad --base must fail before any work (and before --out is written).
       let base;
       try {
@@ -46,7 +46,9 @@ export function registerPreview(program: Command): void {
       }
       if (format === "text") process.stderr.write(`recording stack "${opts.stack}" under the mock runtime…\n`);
       const recorded = await recordForCli(opts.stack, opts.configFile);
-      if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(recorded.deployment, null, 2)}\n`);
+      if (opts.out) writeOutput(opts.out, `${JSON.stringify(recorded.deployment, null, 2)}\n`);
+      // With --out -, stdout holds the graph: nothing else may go there.
+      if (opts.out === "-") return;
       const diff = base ? diffDeployments(base, recorded.deployment) : undefined;
       if (format === "json") {
         printJson(diff ?? { stack: opts.stack, resources: recorded.deployment.deployment.resources.length, types: Object.fromEntries(countByType(recorded.deployment)) });

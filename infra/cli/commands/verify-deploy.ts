@@ -1,26 +1,31 @@
 /**
- * `verify-deploy --stack S --version V [--cluster C] [--format json]`: the pipeline's post-deploy
- * step. The digest counts as approved only if the release package is intact and signed off
- * (the same verdict as `signoff verify`); then each ECS service must run exactly that digest.
- * Exit 1 when it does not (or the release is NO-GO), 2 on bad input.
+ * `verify-deploy --stack S --version V [--cluster C] [--commit REV] [--format json]`: the
+ * pipeline's post-deploy step. The digest counts as approved only if the release package is GO
+ * for the commit being deployed (the same verdict as `signoff verify`: intact, every recorded
+ * check passed, signed off by trusted keys); then each ECS service must run exactly that digest.
+ * Exit 1 when it does not (or the release is NO-GO), 2 on bad input (no AWS credentials included).
  */
 import { ECS } from "@aws-sdk/client-ecs";
 import type { Command } from "commander";
 import { stackNames } from "../../../config/names";
 import { readStackFile } from "../../../config/stack-file";
-import { DEFAULT_ALLOWED_SIGNERS } from "../../signoff/allowed-signers";
+import { parseReleaseVersion } from "../../release/version";
 import { readManifest } from "../../signoff/manifest";
+import type { SignersSource } from "../../signoff/trust";
 import { checkDeployedDigests, type DigestCheckReport, type EcsReader } from "../../signoff/deployed-digest";
 import { verifySignoffs, type SignoffReport } from "../../signoff/verify";
-import { BlockingError } from "../errors";
+import { BlockingError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
-import { resolvePackage, withInputErrors } from "./signoff";
+import { resolveCommit, resolvePackage, signersFrom, withInputErrors } from "./signoff";
 
 
 export interface VerifyDeployInput {
   stack: string;
   version: string;
   packageDir?: string;
+  /** The commit being deployed: the manifest must be for it. */
+  commit: string;
+  signers?: SignersSource;
   allowedSignersPath?: string;
   cluster?: string;
   ecs: EcsReader;
@@ -40,7 +45,7 @@ export interface VerifyDeployResult {
 
 export async function verifyDeploy(input: VerifyDeployInput): Promise<VerifyDeployResult> {
   const { dir, stack, cfg } = resolvePackage({ version: input.version, stack: input.stack, package: input.packageDir });
-  const report = await verifySignoffs({ packageDir: dir, stack, cfg, version: input.version, allowedSignersPath: input.allowedSignersPath, now: input.now });
+  const report = await verifySignoffs({ packageDir: dir, stack, cfg, version: input.version, commit: input.commit, signers: input.signers, allowedSignersPath: input.allowedSignersPath, now: input.now });
   // The names the components gave the cluster and services (config/names.ts), not a second guess.
   const names = stackNames(stack, cfg);
   const cluster = input.cluster ?? names.cluster;
@@ -50,6 +55,19 @@ export async function verifyDeploy(input: VerifyDeployInput): Promise<VerifyDepl
   const approved = readManifest(dir).manifest.imageDigests;
   const digests = await checkDeployedDigests(input.ecs, cluster, approved, cfg.services.map((s) => s.name));
   return { ...base, digests, ok: digests.ok };
+}
+
+/** AWS SDK errors the operator fixes in their environment (credentials, region): bad input, not a crash. */
+export function awsInputError(err: unknown): InputError | undefined {
+  const e = err as { name?: string; message?: string };
+  if (e?.name === "CredentialsProviderError" || /Could not load credentials/i.test(e?.message ?? "")) {
+    return new InputError("no AWS credentials for verify-deploy: set AWS_PROFILE (aws sso login) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run it where the deploy role is assumed (CI: OIDC)");
+  }
+  if (/Region is missing/i.test(e?.message ?? "")) return new InputError("no AWS region: pass --region or set aws:region in Pulumi.<stack>.yaml");
+  if (["UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException", "AccessDeniedException"].includes(e?.name ?? "")) {
+    return new InputError(`AWS refused the credentials (${e.name}): ${(e.message ?? "").split("\n")[0]}; refresh them (aws sso login) or use a role that may call ecs:DescribeServices and ecs:DescribeTaskDefinition`);
+  }
+  return undefined;
 }
 
 function render(r: VerifyDeployResult): string {
@@ -74,15 +92,24 @@ export function registerVerifyDeploy(program: Command): void {
     .requiredOption("--version <version>", "release version whose package holds the approved digests")
     .option("--cluster <name>", "ECS cluster (default: backend-release-<stack>)")
     .option("--region <region>", "AWS region (default: aws:region of Pulumi.<stack>.yaml)")
-    .option("--package <dir>", "package directory (default: backend/outputs/phase-5/<version>/)")
-    .option("--allowed-signers <file>", "allowed signers file", DEFAULT_ALLOWED_SIGNERS)
+    .option("--package <dir>", "package directory (default: backend/outputs/phase-5/<version>/<stack>/)")
+    .option("--commit <rev>", "the commit being deployed (default: RELEASE_GIT_SHA, GITHUB_SHA, else HEAD)")
+    .option("--signers-ref <ref>", "read config/allowed_signers from this protected ref (default: the manifest's commit)")
+    .option("--allowed-signers <file>", "read allowed signers from this file instead (a copy fetched from a trusted place)")
     .option("--format <format>", "text or json", "text")
-    .action(async (opts: { stack: string; version: string; cluster?: string; region?: string; package?: string; allowedSigners: string; format?: string }) => {
+    .action(async (opts: { stack: string; version: string; cluster?: string; region?: string; package?: string; commit?: string; signersRef?: string; allowedSigners?: string; format?: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
+      const version = parseReleaseVersion(opts.version);
+      const signers = signersFrom(opts);
+      const commit = resolveCommit(opts.commit);
       const result = await withInputErrors(async () => {
         const region = opts.region ?? readStackFile(opts.stack).config["aws:region"];
         const ecs = new ECS(region ? { region } : {});
-        return verifyDeploy({ stack: opts.stack, version: opts.version, packageDir: opts.package, allowedSignersPath: opts.allowedSigners, cluster: opts.cluster, ecs });
+        try {
+          return await verifyDeploy({ stack: opts.stack, version, packageDir: opts.package, commit, signers, cluster: opts.cluster, ecs });
+        } catch (err) {
+          throw awsInputError(err) ?? err;
+        }
       });
       if (format === "json") printJson(result);
       else process.stdout.write(render(result));
