@@ -5,7 +5,7 @@
  * Per-migration timings are reported for the release package.
  */
 import { Client } from "pg";
-import { startEmbeddedPostgres } from "../../../infra/postgres/embedded";
+import { startEmbeddedPostgres } from "../testing/embedded-postgres";
 import { type BundlePaths, defaultBundlePaths } from "../migrate/paths";
 import { migrateDown, migrateUp, type RunReport } from "../migrate/runner";
 import { diffCatalogs, dumpCatalog } from "./catalog";
