@@ -26,14 +26,17 @@ afterEach(() => {
 });
 
 const quiet = { lockRetries: 0 };
+const dev = { productionTier: false } as const;
 
 describe("migrate up / down / status / plan", () => {
-  it("applies every migration then the seeds, reports status, and goes down step by step", async () => {
+  it("applies migrations and seeds in one timestamp order, reports status, and goes down step by step", async () => {
     const url = await freshDatabase(pg);
     const plan = await planMigrations({ connection: url });
     expect(plan.pending).toHaveLength(7);
     const up = await migrateUp({ connection: url, ...quiet });
-    expect(up.steps.map((s) => s.kind)).toEqual(["migrations", "migrations", "migrations", "migrations", "migrations", "migrations", "seeds"]);
+    // The seed (…090100) runs right after the migration that creates its table, as in plan.
+    expect(up.steps.map((s) => s.kind)).toEqual(["migrations", "seeds", "migrations", "migrations", "migrations", "migrations", "migrations"]);
+    expect(up.steps.map((s) => s.name)).toEqual(plan.pending);
     expect(up.latest).toBe(plan.expectedLatest);
     const statuses = await withClient(url, (c) => c.query("SELECT code FROM order_statuses ORDER BY position"));
     expect(statuses.rows.map((r) => r.code)).toEqual(["pending", "paid", "shipped", "delivered", "cancelled"]);
@@ -43,13 +46,13 @@ describe("migrate up / down / status / plan", () => {
     expect(status.entries.every((e) => e.checksum === "ok")).toBe(true);
     expect((await migrateUp({ connection: url })).steps).toEqual([]);
 
-    const one = await migrateDown({ connection: url });
+    const one = await migrateDown({ connection: url, guard: dev });
     expect(one.steps.map((s) => s.name)).toEqual(["20250605120000_create_service_role"]);
-    const to = await migrateDown({ connection: url, to: "20250602090000_add_orders_idempotency_key" });
+    const to = await migrateDown({ connection: url, guard: dev, to: "20250602090000_add_orders_idempotency_key" });
     expect(to.steps.map((s) => s.name)).toEqual(["20250605090000_validate_orders_amount_check", "20250604090000_add_orders_amount_check", "20250603090000_index_orders_concurrently"]);
     expect(to.latest).toBe("20250602090000_add_orders_idempotency_key");
     expect((await migrationStatus({ connection: url })).upToDate).toBe(false);
-    await expect(migrateDown({ connection: url, to: "nope" })).rejects.toThrow(/not an applied migration/);
+    await expect(migrateDown({ connection: url, guard: dev, to: "nope" })).rejects.toThrow(/not an applied migration/);
   });
 
   it("plan derives the locks each statement takes", async () => {
@@ -138,7 +141,7 @@ describe("a failing migration leaves the database as it was", () => {
     addMigration(paths, "20250607090000_after_broken", "-- Up Migration\nCREATE TABLE never_created (id bigint);\n-- Down Migration\n");
     const err = (await migrateUp({ connection: url, paths }).catch((e: unknown) => e)) as MigrationFailedError;
     expect(err).toBeInstanceOf(MigrationFailedError);
-    expect(err.message).toMatch(/20250606090000_broken \(up\) failed: division by zero \[SQLSTATE 22012\].*as it was before/);
+    expect(err.message).toMatch(/20250606090000_broken \(up\) failed at statement 3 of 3 .*: division by zero \[SQLSTATE 22012\].*as it was before/);
     expect(await databaseState(url)).toEqual(before);
   });
 
@@ -216,9 +219,16 @@ describe("lock_timeout with bounded retries", () => {
     await withClient(url, async (blocker) => {
       await blocker.query("BEGIN");
       await blocker.query("SELECT count(*) FROM orders");
-      setTimeout(() => void blocker.query("COMMIT"), 250);
-      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 5, retryDelayMs: 50 });
+      // Event-driven, not timed: the blocker ends when the first attempt has timed out, so a
+      // slow (loaded) machine changes how long this takes, never what it proves.
+      let committed: Promise<unknown> | undefined;
+      const log = (l: { msg: string }) => {
+        if (l.msg.startsWith("lock timeout")) committed ??= blocker.query("COMMIT");
+      };
+      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 5, retryDelayMs: 50, log });
+      await committed;
       expect(report.steps[0]?.attempts).toBeGreaterThan(1);
+      expect(report.steps[0]?.name).toBe("20250606090000_add_note");
     });
   });
 });
