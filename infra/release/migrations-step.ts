@@ -1,13 +1,17 @@
 /**
- * Step 2 — migrations: squawk lint over up and down sections, then `verify` (up → seed → down to
- * zero → up on an embedded PostgreSQL), and the migration plan: what runs in order, the locks
- * taken, the expected duration from the verify timings, and how to roll back each.
+ * Step 2 — migrations: lint (the runner's own rules and rollout checks, plus squawk, over up and
+ * down sections), then `verify` (up → down to zero → up on an empty embedded PostgreSQL, and
+ * again file by file with representative rows), and the migration plan: what runs in the one
+ * timestamp order, the locks taken (a rewrite told from a brief lock), each file's expand/contract
+ * class, every reasoned exception, the expected duration from the verify timings, and what a
+ * rollback means for each (rollback-strategy.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planMigrations, type MigrationPlan } from "../../backend/src/migrate/plan";
 import { lintMigrations, type LintReport } from "../../backend/src/tooling/lint";
 import { verifyMigrations, type VerifyReport } from "../../backend/src/tooling/verify";
+import { previousRelease, renderRollbackCells, rollbackProcedure } from "./rollback-strategy";
 import { fail, step, type ReleaseContext, type StepResult } from "./types";
 
 /**
@@ -29,35 +33,46 @@ export function expectedDuration(ms: number): string {
 
 export function renderMigrationPlan(plan: MigrationPlan, verify: VerifyReport | undefined, ctx: Pick<ReleaseContext, "version" | "stack" | "cfg">): string {
   const timing = new Map((verify?.timings ?? []).map((t) => [t.name, t]));
+  const previous = previousRelease(ctx.version);
+  const rollback = renderRollbackCells(plan, previous);
   const rows = plan.items.map((m) => {
     const t = timing.get(m.name);
-    const rollback = m.reversible ? `\`npm run cli -- migrate down --to ${previousName(plan, m.name)}\` (runs its Down section)` : "irreversible: restore from the pre-deploy snapshot (see rollback-strategy.md)";
     const down = t?.downMs === undefined || t.downMs === null ? "n/a" : expectedDuration(t.downMs);
-    return `| ${m.order} | ${m.kind} | \`${m.name}\` | ${m.transactional ? "yes" : "no (CONCURRENTLY)"} | ${m.summary || "none on existing tables"} | ${t ? expectedDuration(t.upMs) : "n/a"} | ${down} | ${rollback} |`;
+    const cls = m.rollout === "contract" ? `contract (removes ${m.removes.join(", ")})` : "expand";
+    return `| ${m.order} | ${m.kind} | \`${m.name}\` | ${cls} | ${m.transactional ? "yes" : "no (CONCURRENTLY)"} | ${m.summary || "none on existing tables"} | ${t ? expectedDuration(t.upMs) : "n/a"} | ${down} | ${rollback.get(m.name)} |`;
   });
+  const exceptions = plan.items.flatMap((m) => [
+    ...m.exceptions.map((e) => `- \`${m.name}\` statement ${e.statement}: **${e.rule}** allowed — ${e.reason}`),
+    ...(m.rollout === "contract" && m.previousReleaseSafe ? [`- \`${m.name}\`: contract without \`unused-since\`, **previous-release-safe** — ${m.previousReleaseSafe}`] : []),
+  ]);
   // The sum of the per-migration bounds, not a bound of the sum: it moves only when one migration does.
   const total = (verify?.timings ?? []).reduce((sum, t) => sum + durationBound(t.upMs), 0);
+  const rowsPass = verify?.withRows;
   return [
     `# Database migration plan — ${ctx.version} (${ctx.stack})`,
     "",
-    `The migration task (same image as the service) runs these in order before the new image serves; the service rollout waits for it (see runbooks/deploy-and-rollback.md).`,
-    `Every statement runs with lock_timeout ${ctx.cfg.database.migrationLockTimeoutMs} ms and statement_timeout ${ctx.cfg.database.migrationStatementTimeoutMs} ms, retried a bounded number of times on lock timeout; a second runner exits with "another migration is running" (exit 3).`,
+    `The migration task (same image as the service) runs these in order — migrations and seeds in one timestamp order, the order \`plan\`, \`verify\` and \`up\` all use — before the new image serves; the service rollout waits for it (see runbooks/deploy-and-rollback.md).`,
+    `Every statement runs with lock_timeout ${ctx.cfg.database.migrationLockTimeoutMs} ms and statement_timeout ${ctx.cfg.database.migrationStatementTimeoutMs} ms; within one file, all write-blocking locks together get one lock_timeout budget, so a writer waits at most that long behind any file. A lock timeout is retried a bounded number of times; a second runner exits with "another migration is running" (exit 3).`,
+    "Locks: *brief* = catalog change only; *scan* = held while the table is read; *rewrite* = held while the table (and its indexes) is rewritten.",
     "",
-    `Schema version this build expects: \`${plan.expectedLatest ?? "none"}\`.`,
+    `Schema version this build expects: \`${plan.expectedLatest ?? "none"}\`. Class: *expand* keeps release N−1 working; *contract* removes what an older release may use (applied only once the previous release no longer needs it).`,
     "",
-    "| # | kind | migration | in a transaction | locks taken | expected up | expected down | rollback |",
-    "|---|---|---|---|---|---|---|---|",
+    "| # | kind | migration | class | in a transaction | locks taken | expected up | expected down | rollback |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
+    "## Exceptions to the safety rules",
+    "",
+    ...(exceptions.length > 0 ? exceptions : ["None: every file passes the rules `up` enforces without an exception."]),
+    "",
+    "## Rollback",
+    "",
+    ...rollbackProcedure(),
+    "",
     `Expected duration: ${formatBound(total)} in total, from \`migrate verify\` on an empty PostgreSQL ${verify?.postgresVersion ?? "?"} (bounds with 3x headroom; the measured times are in this run's BACK-PH5 log entry). On production data, index builds scale with table size: see docs/performance.md (migrations under load: 1,000,000 rows).`,
+    rowsPass ? `Also verified file by file with representative rows (${Object.entries(rowsPass.rows).map(([t, n]) => `${t}: ${n}`).join(", ") || "no tables"}): ${rowsPass.ok ? "ok" : "FAILED"}${rowsPass.skipped.length > 0 ? `; no rows could be generated for ${rowsPass.skipped.map((x) => x.table).join(", ")}` : ""}.` : "",
     "",
   ].join("\n");
-}
-
-function previousName(plan: MigrationPlan, name: string): string {
-  const same = plan.items.filter((i) => i.kind === plan.items.find((x) => x.name === name)?.kind);
-  const idx = same.findIndex((i) => i.name === name);
-  return idx > 0 ? same[idx - 1]!.name : "0";
 }
 
 export async function migrationsStep(ctx: ReleaseContext): Promise<StepResult> {
