@@ -65,25 +65,26 @@ export function statementExecutor(ctx: ExecutorContext): { query: (text: string,
   const q = (text: string, values?: unknown[], timeout = session.queryTimeoutMs) => boundedQuery(client, text, values, timeout);
   let inTransaction = false;
   let deadline: number | null = null;
-  let statementStart = 0;
   const markRe = new RegExp(String.raw`^(?:INSERT INTO|DELETE FROM) "[^"]+"\."(${ctx.tables.migrations}|${ctx.tables.seeds})"`);
 
-  const beforeStatement = async (): Promise<void> => {
-    if (!inTransaction) {
+  /**
+   * Runs one file statement. In a transaction the budget is set in the SAME query string, just
+   * before the statement (no round trip between them): lock_timeout is the full budget until a
+   * write-blocking lock is held, then only what is left of it, computed on the server's clock.
+   */
+  const runStatement = async (text: string, values?: unknown[]): Promise<QueryResult> => {
+    if (!inTransaction || values) {
       await q("SELECT set_config('lock_timeout', $1, false)", [`${session.lockTimeoutMs}ms`]);
-      return;
+      return q(text, values, statementBound);
     }
+    const lockTimeout = deadline === null ? `'${Math.trunc(session.lockTimeoutMs)}ms'` : `greatest(1, round(${deadline} - extract(epoch from clock_timestamp()) * 1000))::bigint || 'ms'`;
+    const results = (await q(`SELECT set_config('lock_timeout', ${lockTimeout}, true), extract(epoch from statement_timestamp()) * 1000 AS started; ${text}`, undefined, statementBound)) as unknown as QueryResult[];
     if (deadline === null) {
-      const res = await q("SELECT set_config('lock_timeout', $1, true), extract(epoch from clock_timestamp()) * 1000 AS now", [`${session.lockTimeoutMs}ms`]);
-      statementStart = Number(res.rows[0]?.now);
-    } else {
-      await q("SELECT set_config('lock_timeout', greatest(1, round($1::float8 - extract(epoch from clock_timestamp()) * 1000))::bigint || 'ms', true)", [deadline]);
+      const held = await q(`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND granted AND locktype = 'relation' AND mode IN ${WRITE_BLOCKING}) AS blocking`);
+      // The budget started when this statement was sent: its own wait for the lock counts.
+      if (held.rows[0]?.blocking === true) deadline = Number(results[0]?.rows[0]?.started) + session.lockTimeoutMs;
     }
-  };
-  const afterStatement = async (): Promise<void> => {
-    if (!inTransaction || deadline !== null) return;
-    const res = await q(`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND granted AND locktype = 'relation' AND mode IN ${WRITE_BLOCKING}) AS blocking`);
-    if (res.rows[0]?.blocking === true) deadline = statementStart + session.lockTimeoutMs;
+    return results[results.length - 1]!;
   };
   const checkIndexes = async (): Promise<void> => {
     const named = progress.file.up.map(createdIndexName).filter((n): n is string => n !== null);
@@ -109,10 +110,8 @@ export function statementExecutor(ctx: ExecutorContext): { query: (text: string,
         return q(text);
       }
       if (STATEMENT_TAG_RE.test(text)) {
-        await beforeStatement();
-        const res = await q(text, values, statementBound);
+        const res = await runStatement(text, values);
         progress.done += 1;
-        await afterStatement();
         return res;
       }
       if (markRe.test(text)) {

@@ -93,7 +93,7 @@ export async function readHistory(client: Client, tables: MigrationTables): Prom
     format.tablesExist = true;
     if (cols.get("run_on") === "timestamp without time zone") format.legacyRunOn.push(table);
     // Insertion order (id), not run_on: ids are what the runner wrote, in the order it wrote them.
-    const res = await client.query<{ name: string; run_on: Date }>(`SELECT name, run_on FROM ${table} ORDER BY id`);
+    const res = await client.query<{ name: string; run_on: Date }>(`SELECT name, run_on FROM public.${table} ORDER BY id`);
     return res.rows.map((r) => ({ name: r.name, runOn: r.run_on.toISOString() }));
   };
   const records = new Map<string, RecordRow>();
@@ -104,7 +104,7 @@ export async function readHistory(client: Client, tables: MigrationTables): Prom
     format.missingRecordColumns = RECORD_COLUMNS.map(([c]) => c).filter((c) => !cols.has(c));
     const pick = (c: string, fallback: string) => (cols.has(c) ? c : `${fallback} AS ${c}`);
     const res = await client.query<{ kind: BundleKind; name: string; sha256: string; applied_at: Date | null; rollout: Rollout | null; removes: string[] | null; unused_since: string | null; bundle: string | null; state: RecordState | null; detail: string | null }>(
-      `SELECT kind, name, sha256, applied_at, ${pick("rollout", "NULL::text")}, ${pick("removes", "'{}'::text[]")}, ${pick("unused_since", "NULL::text")}, ${pick("bundle", "NULL::text")}, ${pick("state", "'applied'::text")}, ${pick("detail", "NULL::text")} FROM ${tables.record}`,
+      `SELECT kind, name, sha256, applied_at, ${pick("rollout", "NULL::text")}, ${pick("removes", "'{}'::text[]")}, ${pick("unused_since", "NULL::text")}, ${pick("bundle", "NULL::text")}, ${pick("state", "'applied'::text")}, ${pick("detail", "NULL::text")} FROM public.${tables.record}`,
     );
     for (const r of res.rows) {
       const key = stepKey(r.kind, r.name);
@@ -153,24 +153,24 @@ export async function ensureBookkeeping(client: Client, tables: MigrationTables,
   for (const table of [tables.migrations, tables.seeds]) {
     const res = await client.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [`public.${table}`]);
     if (res.rows[0]?.ok !== true) {
-      await client.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamptz NOT NULL)`);
+      await client.query(`CREATE TABLE public.${table} (id serial PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamptz NOT NULL)`);
       changes.push(`created ${table}`);
     }
   }
   const tz = timeZone ?? (await defaultTimeZone(client));
   for (const table of history.format.legacyRunOn) {
-    await client.query(`ALTER TABLE ${table} ALTER COLUMN run_on TYPE timestamptz USING run_on AT TIME ZONE ${literal(tz)}`);
+    await client.query(`ALTER TABLE public.${table} ALTER COLUMN run_on TYPE timestamptz USING run_on AT TIME ZONE ${literal(tz)}`);
     changes.push(`${table}.run_on is now timestamptz (existing values read as ${tz})`);
   }
   const recordExists = (await client.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [`public.${tables.record}`])).rows[0]?.ok === true;
   if (!recordExists) {
     await client.query(
-      `CREATE TABLE ${tables.record} (kind text NOT NULL, name text NOT NULL, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), ${RECORD_COLUMNS.map(([c, t]) => `${c} ${t}`).join(", ")}, PRIMARY KEY (kind, name))`,
+      `CREATE TABLE public.${tables.record} (kind text NOT NULL, name text NOT NULL, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), ${RECORD_COLUMNS.map(([c, t]) => `${c} ${t}`).join(", ")}, PRIMARY KEY (kind, name))`,
     );
     changes.push(`created ${tables.record}`);
   } else if (history.format.missingRecordColumns.length > 0) {
     const add = RECORD_COLUMNS.filter(([c]) => history.format.missingRecordColumns.includes(c));
-    await client.query(`ALTER TABLE ${tables.record} ${add.map(([c, t]) => `ADD COLUMN IF NOT EXISTS ${c} ${t}`).join(", ")}`);
+    await client.query(`ALTER TABLE public.${tables.record} ${add.map(([c, t]) => `ADD COLUMN IF NOT EXISTS ${c} ${t}`).join(", ")}`);
     changes.push(`${tables.record}: added ${add.map(([c]) => c).join(", ")}`);
   }
   return changes;
@@ -178,7 +178,7 @@ export async function ensureBookkeeping(client: Client, tables: MigrationTables,
 
 /** Fills the rollout class of rows recorded before the class was (runner format upgrade, adopt). */
 export function backfillRolloutSql(tables: MigrationTables, kind: BundleKind, file: SqlMigrationFile, info: RolloutInfo): string {
-  return `UPDATE ${tables.record} SET rollout = ${literal(info.rollout)}, removes = ${arrayLiteral(info.removes)}, unused_since = ${info.unusedSince ? literal(info.unusedSince) : "NULL"} WHERE kind = ${literal(kind)} AND name = ${literal(file.name)} AND rollout IS NULL AND sha256 = ${literal(file.sha256)}`;
+  return `UPDATE public.${tables.record} SET rollout = ${literal(info.rollout)}, removes = ${arrayLiteral(info.removes)}, unused_since = ${info.unusedSince ? literal(info.unusedSince) : "NULL"} WHERE kind = ${literal(kind)} AND name = ${literal(file.name)} AND rollout IS NULL AND sha256 = ${literal(file.sha256)}`;
 }
 
 function arrayLiteral(values: string[]): string {
@@ -186,14 +186,14 @@ function arrayLiteral(values: string[]): string {
 }
 
 export function recordAppliedSql(tables: MigrationTables, kind: BundleKind, file: SqlMigrationFile, info: RolloutInfo, bundleId: string): string {
-  return `INSERT INTO ${tables.record} (kind, name, sha256, rollout, removes, unused_since, bundle, state, detail) VALUES (${literal(kind)}, ${literal(file.name)}, ${literal(file.sha256)}, ${literal(info.rollout)}, ${arrayLiteral(info.removes)}, ${info.unusedSince ? literal(info.unusedSince) : "NULL"}, ${literal(bundleId)}, 'applied', NULL) ON CONFLICT (kind, name) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now(), rollout = EXCLUDED.rollout, removes = EXCLUDED.removes, unused_since = EXCLUDED.unused_since, bundle = EXCLUDED.bundle, state = 'applied', detail = NULL`;
+  return `INSERT INTO public.${tables.record} (kind, name, sha256, rollout, removes, unused_since, bundle, state, detail) VALUES (${literal(kind)}, ${literal(file.name)}, ${literal(file.sha256)}, ${literal(info.rollout)}, ${arrayLiteral(info.removes)}, ${info.unusedSince ? literal(info.unusedSince) : "NULL"}, ${literal(bundleId)}, 'applied', NULL) ON CONFLICT (kind, name) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now(), rollout = EXCLUDED.rollout, removes = EXCLUDED.removes, unused_since = EXCLUDED.unused_since, bundle = EXCLUDED.bundle, state = 'applied', detail = NULL`;
 }
 
 export function forgetSql(tables: MigrationTables, kind: BundleKind, name: string): string {
-  return `DELETE FROM ${tables.record} WHERE kind = ${literal(kind)} AND name = ${literal(name)}`;
+  return `DELETE FROM public.${tables.record} WHERE kind = ${literal(kind)} AND name = ${literal(name)}`;
 }
 
 /** Marks a file left half-done by a no-transaction section (the row is created when missing). */
 export function markIncompleteSql(tables: MigrationTables, kind: BundleKind, file: SqlMigrationFile, info: RolloutInfo, bundleId: string, state: Exclude<RecordState, "applied">, detail: string): string {
-  return `INSERT INTO ${tables.record} (kind, name, sha256, rollout, removes, unused_since, bundle, state, detail) VALUES (${literal(kind)}, ${literal(file.name)}, ${literal(file.sha256)}, ${literal(info.rollout)}, ${arrayLiteral(info.removes)}, ${info.unusedSince ? literal(info.unusedSince) : "NULL"}, ${literal(bundleId)}, ${literal(state)}, ${literal(detail)}) ON CONFLICT (kind, name) DO UPDATE SET state = EXCLUDED.state, detail = EXCLUDED.detail`;
+  return `INSERT INTO public.${tables.record} (kind, name, sha256, rollout, removes, unused_since, bundle, state, detail) VALUES (${literal(kind)}, ${literal(file.name)}, ${literal(file.sha256)}, ${literal(info.rollout)}, ${arrayLiteral(info.removes)}, ${info.unusedSince ? literal(info.unusedSince) : "NULL"}, ${literal(bundleId)}, ${literal(state)}, ${literal(detail)}) ON CONFLICT (kind, name) DO UPDATE SET state = EXCLUDED.state, detail = EXCLUDED.detail`;
 }

@@ -388,7 +388,7 @@ async function runStep(session: Session, bundle: CheckedBundle, step: BundleStep
   const started = performance.now();
   if (direction === "up" && incompleteState(history, step) === "down-incomplete") {
     // Half reverted: forget the applied row so the (re-runnable) up section runs from the start.
-    await boundedQuery(client, `DELETE FROM ${tableFor(settings.tables, kind)} WHERE name = $1`, [file.name], settings.session.queryTimeoutMs);
+    await boundedQuery(client, `DELETE FROM public.${tableFor(settings.tables, kind)} WHERE name = $1`, [file.name], settings.session.queryTimeoutMs);
     settings.log({ level: "warn", msg: `${file.name} was left half reverted by an earlier down; re-applying it`, migration: file.name });
   }
   for (let n = 1; ; n++) {
