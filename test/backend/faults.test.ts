@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MigrationRefusedError } from "../../backend/src/migrate/manifest";
 import { migrationStatus } from "../../backend/src/migrate/plan";
 import { adoptDatabase, MigrationFailedError, migrateUp } from "../../backend/src/migrate/runner";
-import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, startEmbeddedPostgres, withClient } from "./helpers";
+import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, migratedDatabase, startEmbeddedPostgres, withClient } from "./helpers";
 
 let pg: EmbeddedPostgres;
 const bundles: Array<{ cleanup: () => void }> = [];
@@ -75,9 +75,8 @@ function startWriter(url: string): { stop: () => Promise<number[]> } {
 
 describe("refused before anything runs", () => {
   it("a transactional file with BEGIN … COMMIT: nothing runs, not even the pending files before it", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_fine", "-- Up Migration\nCREATE TABLE fine (id bigint);\n-- Down Migration\n-- squawk-ignore ban-drop-table\nDROP TABLE fine;\n");
     addMigration(paths, "20250607090000_half_committed", "-- Up Migration\nCREATE TABLE half (id bigint);\nCOMMIT;\nBEGIN;\nALTER TABLE orders ADD COLUMN half_note text;\n-- Down Migration\n");
     const before = await databaseState(url);
@@ -90,9 +89,8 @@ describe("refused before anything runs", () => {
 
 describe("no-transaction files", () => {
   it("an INVALID index is never recorded as applied, and the message says how to recover", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     await withClient(url, (c) => c.query("INSERT INTO orders (customer_id, amount_cents, currency) VALUES ('dup', 1, 'EUR'), ('dup', 2, 'EUR')"));
     // No DROP … IF EXISTS first, and no down section: the first failure leaves the INVALID index behind.
     addMigration(paths, "20250606090000_unique_customer", "-- migrate:no-transaction\n-- Up Migration\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_unique ON orders (customer_id);\n-- Down Migration\n-- migrate:irreversible\n");
@@ -111,9 +109,8 @@ describe("no-transaction files", () => {
 
 describe("session settings", () => {
   it("what one file SETs does not leak into the next: search_path and lock_timeout are the runner's again", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_leaky_settings", "-- Up Migration\nSET lock_timeout = 0;\nSET statement_timeout = 0;\nSET search_path = pg_catalog;\nSELECT 1;\n-- Down Migration\n");
     addMigration(paths, "20250606090100_unqualified_table", "-- Up Migration\nCREATE TABLE leak_probe (id bigint);\n-- Down Migration\n-- squawk-ignore ban-drop-table\nDROP TABLE leak_probe;\n");
     addMigration(paths, "20250606090200_needs_orders", "-- Up Migration\nALTER TABLE orders ADD COLUMN after_leak text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN after_leak;\n");
@@ -138,9 +135,8 @@ describe("session settings", () => {
 
 describe("a writer waits at most lock_timeout (+10%) behind a migration", () => {
   it("even when the migration locks two tables one after the other and the second is blocked", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_touch_two_tables", "-- Up Migration\nALTER TABLE orders ADD COLUMN touched text;\nALTER TABLE order_statuses ADD COLUMN touched text;\n-- Down Migration\nALTER TABLE order_statuses DROP COLUMN touched;\nALTER TABLE orders DROP COLUMN touched;\n");
     const lockTimeoutMs = 1_000;
     const onOrders = new Client({ connectionString: url });
@@ -180,9 +176,8 @@ describe("a writer waits at most lock_timeout (+10%) behind a migration", () => 
 
 describe("the runner's death and a silent host", () => {
   it("kill -9 of the runner mid-statement: the server drops its locks within 2 s and the writer proceeds", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_slow_under_lock", "-- Up Migration\nALTER TABLE orders ADD COLUMN doomed text;\nSELECT pg_sleep(60);\n-- Down Migration\nALTER TABLE orders DROP COLUMN doomed;\n");
     const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "fixtures", "migrate-child.ts")], {
       env: { ...process.env, DATABASE_URL: url, BUNDLE_ROOT: paths.root },

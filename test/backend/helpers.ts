@@ -6,6 +6,7 @@ import { Client } from "pg";
 import { vi } from "vitest";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../backend/src/testing/embedded-postgres";
 import { runMigrateCli } from "../../backend/src/migrate/cli";
+import { migrateUp } from "../../backend/src/migrate/runner";
 import { writeManifest } from "../../backend/src/migrate/manifest";
 import { type BundlePaths, defaultBundlePaths } from "../../backend/src/migrate/paths";
 import { dumpCatalog } from "../../backend/src/tooling/catalog";
@@ -16,6 +17,26 @@ let counter = 0;
 export async function freshDatabase(pg: EmbeddedPostgres): Promise<string> {
   counter += 1;
   return pg.createDatabase(`t_${process.pid}_${counter}`);
+}
+
+const templates = new WeakMap<EmbeddedPostgres, Promise<string>>();
+
+/** A database with this repository's bundle applied: a copy of a template migrated once per server. */
+export async function migratedDatabase(pg: EmbeddedPostgres): Promise<string> {
+  let template = templates.get(pg);
+  if (!template) {
+    template = (async () => {
+      const name = `tpl_${process.pid}`;
+      await migrateUp({ connection: await pg.createDatabase(name), lockRetries: 0 });
+      return name;
+    })();
+    templates.set(pg, template);
+  }
+  const source = await template;
+  counter += 1;
+  const name = `t_${process.pid}_${counter}`;
+  await withClient(pg.url(), (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(source)}`));
+  return pg.url(name);
 }
 
 /** A private copy of the real bundle, so a test can add, edit or delete files. */

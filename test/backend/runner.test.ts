@@ -5,7 +5,7 @@ import { MigrationRefusedError } from "../../backend/src/migrate/manifest";
 import { migrationStatus, planMigrations } from "../../backend/src/migrate/plan";
 import { MigrationFailedError, MigrationLockHeldError, MIGRATION_LOCK_ID, migrateDown, migrateUp } from "../../backend/src/migrate/runner";
 import { runMigrateCli } from "../../backend/src/migrate/cli";
-import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, startEmbeddedPostgres, withClient } from "./helpers";
+import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, migratedDatabase, startEmbeddedPostgres, withClient } from "./helpers";
 
 let pg: EmbeddedPostgres;
 const bundles: Array<{ cleanup: () => void }> = [];
@@ -55,6 +55,36 @@ describe("migrate up / down / status / plan", () => {
     await expect(migrateDown({ connection: url, guard: dev, to: "nope" })).rejects.toThrow(/not an applied migration/);
   });
 
+  it("seeds run in timestamp order between migrations: a migration that needs a seed's rows works on a fresh database", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    // The seed 20250601090100_order_statuses is older than these: they backfill and then require a
+    // label on its rows. Seeds run last, and the NOT VALID check would refuse the seed's rows.
+    addMigration(paths, "20250606090000_add_status_label", "-- Up Migration\nALTER TABLE order_statuses ADD COLUMN label text;\n-- Down Migration\nALTER TABLE order_statuses DROP COLUMN label;\n");
+    addMigration(paths, "20250606090100_backfill_status_label", "-- Up Migration\nUPDATE order_statuses SET label = initcap(code) WHERE label IS NULL;\n-- Down Migration\n");
+    addMigration(paths, "20250606090200_require_status_label", "-- Up Migration\nALTER TABLE order_statuses ADD CONSTRAINT order_statuses_label_present CHECK (label IS NOT NULL) NOT VALID;\n-- Down Migration\nALTER TABLE order_statuses DROP CONSTRAINT order_statuses_label_present;\n");
+    addMigration(paths, "20250606090300_validate_status_label", "-- Up Migration\nALTER TABLE order_statuses VALIDATE CONSTRAINT order_statuses_label_present;\n-- Down Migration\n");
+    const plan = await planMigrations({ paths });
+    const up = await migrateUp({ connection: url, paths, ...quiet });
+    expect(up.steps.map((s) => s.name)).toEqual(plan.pending);
+    expect(up.steps[1]).toMatchObject({ kind: "seeds", name: "20250601090100_order_statuses" });
+    const labels = await withClient(url, (c) => c.query("SELECT label FROM order_statuses ORDER BY position"));
+    expect(labels.rows.map((r) => r.label)).toEqual(["Pending", "Paid", "Shipped", "Delivered", "Cancelled"]);
+  });
+
+  it("plan labels a rewrite (type change, multi-action ALTER, volatile default) apart from a brief lock", async () => {
+    const paths = bundle();
+    const allow = "-- allow changing-column-type: orders_archive holds at most a few hundred rows; the rewrite takes milliseconds\n";
+    addMigration(paths, "20250606090000_multi_action", `${allow}-- Up Migration\nALTER TABLE orders ADD COLUMN memo text, ALTER COLUMN currency TYPE varchar(3);\n-- Down Migration\n`, false);
+    addMigration(paths, "20250606090100_volatile_default", "-- allow adding-field-with-default: measured: under 5 ms on the current table size\n-- Up Migration\nALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();\n-- Down Migration\n", false);
+    addMigration(paths, "20250606090200_stable_default", "-- Up Migration\nALTER TABLE orders ADD COLUMN noted_at timestamptz DEFAULT now();\n-- Down Migration\n");
+    const byName = Object.fromEntries((await planMigrations({ paths })).items.map((i) => [i.name, i]));
+    expect(byName["20250606090000_multi_action"]?.summary).toBe("ACCESS EXCLUSIVE (rewrite) on orders");
+    expect(byName["20250606090100_volatile_default"]?.summary).toBe("ACCESS EXCLUSIVE (rewrite) on orders");
+    expect(byName["20250606090200_stable_default"]?.summary).toBe("ACCESS EXCLUSIVE (brief) on orders");
+    expect(byName["20250606090000_multi_action"]?.exceptions).toEqual([{ rule: "changing-column-type", statement: 1, reason: "orders_archive holds at most a few hundred rows; the rewrite takes milliseconds" }]);
+  });
+
   it("plan derives the locks each statement takes", async () => {
     const plan = await planMigrations();
     const byName = Object.fromEntries(plan.items.map((i) => [i.name, i]));
@@ -62,6 +92,42 @@ describe("migrate up / down / status / plan", () => {
     expect(byName["20250603090000_index_orders_concurrently"]?.summary).toBe("SHARE UPDATE EXCLUSIVE (scan) on orders");
     expect(byName["20250602090000_add_orders_idempotency_key"]?.summary).toBe("ACCESS EXCLUSIVE (brief) on orders");
     expect(byName["20250605090000_validate_orders_amount_check"]?.locks.every((l) => l.mode === "SHARE UPDATE EXCLUSIVE" && !l.blocksWrites)).toBe(true);
+  });
+});
+
+describe("up refuses what lint refuses, unless the file carries a reasoned exception", () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ["backfill in the column's transaction", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = customer_id;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n", /statement 2 .*backfill-in-ddl-transaction/],
+    ["a column type change (table rewrite)", "-- Up Migration\nALTER TABLE orders ALTER COLUMN amount_cents TYPE numeric(12, 0);\n-- Down Migration\n", /changing-column-type/],
+    ["renaming a column the running release reads", "-- Up Migration\nALTER TABLE orders RENAME COLUMN customer_id TO client_id;\n-- Down Migration\nALTER TABLE orders RENAME COLUMN client_id TO customer_id;\n", /renames column orders\.customer_id: release N−1 may still use it/],
+    ["dropping a column the running release reads", "-- Up Migration\nALTER TABLE orders DROP COLUMN currency;\n-- Down Migration\n", /drops column orders\.currency/],
+    ["a blocking index build", "-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n", /require-concurrent-index-creation/],
+  ];
+  it.each(cases)("%s: refused before anything runs, database unchanged", async (_label, sql, reason) => {
+    const url = await migratedDatabase(pg);
+    const paths = bundle();
+    addMigration(paths, "20250606090000_unsafe", sql);
+    const before = await databaseState(url);
+    const err = (await migrateUp({ connection: url, paths }).catch((e: unknown) => e)) as MigrationRefusedError;
+    expect(err).toBeInstanceOf(MigrationRefusedError);
+    expect(err.problems.join("\n")).toMatch(reason);
+    expect(await databaseState(url)).toEqual(before);
+    const plan = await planMigrations({ connection: url, paths });
+    expect(plan.items.find((i) => i.name === "20250606090000_unsafe")?.refusals.join("\n")).toMatch(reason);
+  });
+
+  it("an exception needs a rule name and a reason; with it the file runs and the plan shows why", async () => {
+    const url = await migratedDatabase(pg);
+    const paths = bundle();
+    const sql = "-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n";
+    addMigration(paths, "20250606090000_index_currency", `-- allow require-concurrent-index-creation: short\n${sql}`);
+    await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/needs a reason/);
+    addMigration(paths, "20250606090000_index_currency", `-- allow require-concurrent-index-creation: orders is empty until launch; the build is instant\n${sql}`);
+    const logs: string[] = [];
+    await migrateUp({ connection: url, paths, log: (l) => logs.push(l.msg) });
+    expect(logs).toContain("20250606090000_index_currency: require-concurrent-index-creation allowed by its header: orders is empty until launch; the build is instant");
+    const item = (await planMigrations({ connection: url, paths })).items.find((i) => i.name === "20250606090000_index_currency");
+    expect(item?.exceptions.map((e) => e.rule)).toEqual(["require-concurrent-index-creation"]);
   });
 });
 
@@ -96,9 +162,8 @@ describe("the fail-fast advisory lock", () => {
 
 describe("the manifest and the database history", () => {
   it("refuses an applied migration that was edited, even with a regenerated manifest", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     const file = join(paths.migrationsDir, "20250602090000_add_orders_idempotency_key.sql");
     writeFileSync(file, readFileSync(file, "utf8").replace("idempotency_key text", "idempotency_key varchar(64)"));
     await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/edited after it was recorded/);
@@ -109,9 +174,8 @@ describe("the manifest and the database history", () => {
   });
 
   it("refuses a missing file and an out-of-order file", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     const file = join(paths.migrationsDir, "20250605090000_validate_orders_amount_check.sql");
     renameSync(file, `${file}.bak`);
     await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/does not match manifest.json/);
@@ -133,9 +197,8 @@ describe("the manifest and the database history", () => {
 
 describe("a failing migration leaves the database as it was", () => {
   it("transactional: rolled back, later migrations not run, exit 1 from the task CLI", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     const before = await databaseState(url);
     addMigration(paths, "20250606090000_broken", "-- Up Migration\nCREATE TABLE side_effect (id bigint);\nALTER TABLE orders ADD COLUMN note text;\nSELECT 1 / 0;\n-- Down Migration\n");
     addMigration(paths, "20250607090000_after_broken", "-- Up Migration\nCREATE TABLE never_created (id bigint);\n-- Down Migration\n");
@@ -146,9 +209,8 @@ describe("a failing migration leaves the database as it was", () => {
   });
 
   it("no-transaction: a failed CREATE INDEX CONCURRENTLY leaves no INVALID index behind", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     await withClient(url, (c) => c.query("INSERT INTO orders (customer_id, amount_cents, currency) VALUES ('dup', 1, 'EUR'), ('dup', 2, 'EUR')"));
     const before = await databaseState(url);
     addMigration(
@@ -165,9 +227,8 @@ describe("a failing migration leaves the database as it was", () => {
 
 describe("lock_timeout with bounded retries", () => {
   it("gives up after the configured retries under a long transaction, database unchanged", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
     const before = await databaseState(url);
     await withClient(url, async (blocker) => {
@@ -188,9 +249,8 @@ describe("lock_timeout with bounded retries", () => {
   });
 
   it("no-transaction: an index build blocked by an old snapshot is cleaned up and retried, never left INVALID", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(
       paths,
       "20250606090000_index_currency",
@@ -212,9 +272,8 @@ describe("lock_timeout with bounded retries", () => {
   });
 
   it("succeeds on a retry once the blocking transaction ends", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
     await withClient(url, async (blocker) => {
       await blocker.query("BEGIN");
