@@ -1,6 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { buildProgram, exitCodeFor } from "../../infra/cli/main";
 import { lintMigrations } from "../../backend/src/tooling/lint";
 import { loadCheckedBundle } from "../../backend/src/migrate/bundle";
@@ -116,6 +116,30 @@ describe("migrate lint (squawk)", () => {
     expect(verdicts.filter((v) => v.lint !== v.up)).toEqual([]);
     expect(verdicts.filter((v) => v.name.startsWith("safe_")).every((v) => !v.up)).toBe(true);
     expect(verdicts.filter((v) => !v.name.startsWith("safe_")).every((v) => v.up)).toBe(true);
+  });
+
+  it("`migrate manifest` does not pin a file that lint (and so up) refuses", async () => {
+    const paths = copyBundle();
+    bundles.push(paths);
+    writeFileSync(join(paths.migrationsDir, "20250606090000_blocking_index.sql"), "-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n");
+    const before = readFileSync(paths.manifestPath, "utf8");
+    const env = { MIGRATION_MIGRATIONS_DIR: paths.migrationsDir, MIGRATION_SEEDS_DIR: paths.seedsDir, MIGRATION_MANIFEST: paths.manifestPath };
+    Object.assign(process.env, env);
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      const err = await buildProgram()
+        .parseAsync(["migrate", "manifest"], { from: "user" })
+        .catch((e: unknown) => e);
+      expect(exitCodeFor(err)).toBe(1);
+      expect(String(err)).toMatch(/manifest not written: lint refuses migrations\/20250606090000_blocking_index\.sql/);
+      expect(readFileSync(paths.manifestPath, "utf8")).toBe(before);
+      writeFileSync(join(paths.migrationsDir, "20250606090000_blocking_index.sql"), "-- allow require-concurrent-index-creation: orders is empty until launch, the build is instant\n-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n");
+      await buildProgram().parseAsync(["migrate", "manifest"], { from: "user" });
+      expect(readFileSync(paths.manifestPath, "utf8")).toMatch(/20250606090000_blocking_index/);
+    } finally {
+      out.mockRestore();
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
   });
 
   it("`migrate lint` exits 0 on the shipped bundle; bad usage exits 2", async () => {

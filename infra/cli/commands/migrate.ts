@@ -11,7 +11,7 @@ import type { Command } from "commander";
 import { ConfigError, databaseConfigFromEnv } from "../../../backend/src/db/connection";
 import { MigrationRefusedError, writeManifest } from "../../../backend/src/migrate/manifest";
 import { downGuardFromEnv, type MigrationLogLine, MigrationUsageError, runnerSettingsFromEnv } from "../../../backend/src/migrate/options";
-import { defaultBundlePaths } from "../../../backend/src/migrate/paths";
+import { type BundlePaths, defaultBundlePaths } from "../../../backend/src/migrate/paths";
 import { migrationStatus, planMigrations, type MigrationPlan, type MigrationStatus } from "../../../backend/src/migrate/plan";
 import { describeDestroys } from "../../../backend/src/migrate/destroys";
 import {
@@ -124,6 +124,11 @@ function translate(err: unknown): unknown {
   return err;
 }
 
+/** The bundle: this repository's, or the one MIGRATION_MIGRATIONS_DIR / _SEEDS_DIR / _MANIFEST name. */
+function bundlePaths(): BundlePaths {
+  return runnerSettingsFromEnv().paths ?? defaultBundlePaths();
+}
+
 function guardFrom(opts: MigrateOptions): { productionTier: boolean; stack?: string; confirm?: string } {
   const env = downGuardFromEnv(process.env);
   const tier = opts.productionTier;
@@ -183,20 +188,20 @@ Exit codes: 0 ok, 1 refused / failed / lint finding, 2 bad usage, 3 another migr
           case "adopt":
             return out(await adoptDatabase({ connection: connectionFrom(opts), ...runnerSettingsFromEnv(), log: progress, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) }), printAdopt);
           case "lint": {
-            const report = await lintMigrations();
+            const report = await lintMigrations(bundlePaths());
             out(report, printLint);
             if (!report.ok) throw new BlockingError(`unsafe migration SQL: ${[...new Set(report.violations.map((v) => v.rule))].join(", ")}`);
             return;
           }
           case "verify": {
-            const report = await verifyMigrations({ ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), onProgress: (m) => process.stderr.write(`verify: ${m}\n`) });
+            const report = await verifyMigrations({ paths: bundlePaths(), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), onProgress: (m) => process.stderr.write(`verify: ${m}\n`) });
             out(report, printVerify);
             if (!report.ok) throw new BlockingError(report.problems.join("; "));
             return;
           }
           case "manifest": {
             // The manifest pins what ships: a file lint refuses (and `up` would refuse) is not pinned.
-            const paths = defaultBundlePaths();
+            const paths = bundlePaths();
             const lint = await lintMigrations(paths);
             if (!lint.ok) {
               printLint(lint);
