@@ -48,7 +48,11 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boole
   return false;
 }
 
-/** A writer that inserts orders until stopped; each wait is measured by the server (immune to a slow client). */
+/**
+ * A writer that inserts orders until stopped; each wait is measured by the server (immune to a slow
+ * client). No parameters: the simple query protocol, so statement_timestamp() is taken before the
+ * statement waits for its table lock (with parameters it would be taken after Parse).
+ */
 function startWriter(url: string): { stop: () => Promise<number[]> } {
   const client = new Client({ connectionString: url });
   const waits: number[] = [];

@@ -260,9 +260,15 @@ describe("lock_timeout with bounded retries", () => {
       // A REPEATABLE READ snapshot: CONCURRENTLY (build and drop alike) waits for it to end.
       await blocker.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
       await blocker.query("SELECT count(*) FROM orders");
-      setTimeout(() => void blocker.query("COMMIT"), 400);
+      // Event-driven: the snapshot ends once an attempt has timed out (not after a fixed delay).
+      let committed: Promise<unknown> | undefined;
       const logs: string[] = [];
-      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 6, retryDelayMs: 50, log: (l) => logs.push(l.msg) });
+      const log = (l: { msg: string }) => {
+        logs.push(l.msg);
+        if (l.msg.startsWith("lock timeout")) committed ??= blocker.query("COMMIT");
+      };
+      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 6, retryDelayMs: 50, log });
+      await committed;
       expect(report.steps.find((st) => st.name === "20250606090000_index_currency")?.attempts).toBeGreaterThan(1);
       expect(logs.some((m) => m.startsWith("lock timeout"))).toBe(true);
     });

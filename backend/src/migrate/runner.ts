@@ -51,7 +51,7 @@ import { aheadProblems, rolloutOf, type RolloutInfo, unusedSinceProblems } from 
 import { checkRules, describeFinding } from "./rules";
 import { applySessionSettings, boundedQuery, closeClient, connectSession } from "./session";
 import type { SqlMigrationFile } from "./sql-file";
-import { flat } from "./statements";
+import { createdIndexName, flat } from "./statements";
 
 export { DEFAULT_TIMEOUTS, DEFAULT_SETTINGS, MigrationUsageError, runnerSettingsFromEnv, type MigrationLogLine, type RunnerSettings, type DownGuard } from "./options";
 export { readHistory, type AppliedRow, type DatabaseHistory } from "./record";
@@ -354,6 +354,19 @@ async function attempt(session: Session, bundle: CheckedBundle, step: BundleStep
   return progress;
 }
 
+/** Indexes a no-transaction up section left behind: created since it started, or named by it and INVALID. */
+async function leftoverIndexes(client: Client, progress: FileProgress, timeoutMs: number): Promise<Array<{ index: string; table: string; valid: boolean }>> {
+  const named = progress.file.up.map(createdIndexName).filter((n): n is string => n !== null);
+  const res = await boundedQuery<{ index: string; table: string; valid: boolean }>(
+    client,
+    `SELECT c.relname AS index, t.relname AS "table", i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+      WHERE NOT (i.indexrelid::int8 = ANY($2::int8[])) OR (c.relname = ANY($1::text[]) AND NOT i.indisvalid)`,
+    [named, progress.indexesBefore],
+    timeoutMs,
+  );
+  return res.rows;
+}
+
 /** Runs a no-transaction file's down section as compensation (it is written to be idempotent). */
 async function compensate(session: Session, file: SqlMigrationFile): Promise<void> {
   const { settings, client } = session;
@@ -414,29 +427,30 @@ async function runStep(session: Session, bundle: CheckedBundle, step: BundleStep
       if (file.transactional) {
         state = direction === "up" ? `It ran in a transaction that was rolled back: the database is as it was before ${file.name}.` : `Its down section ran in a transaction that was rolled back: ${file.name} is still applied, unchanged.`;
       } else if (direction === "up") {
-        // Undo what ran with the file's own down section; the next attempt (or re-run) starts clean.
-        const cleanup = await compensate(session, file).then(
-          () => null,
-          (e: unknown) => e,
-        );
-        if (cleanup === null) {
+        // Undo what ran with the file's own down section (idempotent), then look for what is left:
+        // a failed CONCURRENTLY build leaves an INVALID index even when it was the first statement.
+        const cleanup = file.reversible && file.down.length > 0 ? await compensate(session, file).then(() => null, (e: unknown) => e) : new Error("the file has no down section");
+        const left = progress ? await leftoverIndexes(client, progress, settings.session.queryTimeoutMs).catch(() => []) : [];
+        if (cleanup === null && left.length === 0) {
           if (retryable) {
             settings.log({ level: "warn", msg: `lock timeout (${settings.session.lockTimeoutMs} ms) in ${file.name}; undone by its down section; retry ${n}/${settings.lockRetries}`, migration: file.name });
             await sleep(settings.retryDelayMs * 2 ** (n - 1));
             continue;
           }
-          state = `It ran outside a transaction; its down section undid the ${done} statement(s) that had run: the database is as it was before ${file.name}, which is not recorded as applied.`;
+          state = `It ran outside a transaction; its down section undid what had run: the database is as it was before ${file.name}, which is not recorded as applied.`;
         } else {
-          if (retryable) {
+          if (retryable && file.up.some((u) => /^DROP INDEX CONCURRENTLY IF EXISTS\b/i.test(flat(u)))) {
             // The same old transaction blocks the cleanup: the next attempt's up section drops what is left.
             settings.log({ level: "warn", msg: `lock timeout in ${file.name} and its cleanup; retry ${n}/${settings.lockRetries}`, migration: file.name });
             await sleep(settings.retryDelayMs * 2 ** (n - 1));
             continue;
           }
-          const left = statements.slice(0, done).map(shortSql);
-          const detail = `up stopped${failedAt}: ${reason}; cleanup failed: ${describeError(cleanup)}`;
+          const ran = statements.slice(0, done).map(shortSql);
+          const leftovers = left.map((i) => `${i.valid ? "" : "INVALID "}index ${i.index} on ${i.table} (drop it: DROP INDEX CONCURRENTLY IF EXISTS ${i.index})`);
+          const why = cleanup === null ? "its down section ran but did not remove everything" : `its down section could not undo it (${describeError(cleanup)})`;
+          const detail = `up stopped${failedAt}: ${reason}; ${why}`;
           await boundedQuery(client, markIncompleteSql(settings.tables, kind, file, rollout, bundle.id, "up-incomplete", detail), undefined, settings.session.queryTimeoutMs).catch(() => undefined);
-          state = `It ran outside a transaction and its down section could NOT undo it (${describeError(cleanup)}). Left in the database by statements 1–${done}: ${left.join("; ") || "nothing"}. ${file.name} is not recorded as applied and is marked up-incomplete in ${settings.tables.record} (\`migrate status\` reports it); once the cause is fixed, \`migrate up\` re-runs it from the start (its up section is re-runnable).`;
+          state = `It ran outside a transaction and ${why}. Statements that ran: ${ran.join("; ") || "none completed"}.${leftovers.length > 0 ? ` Left in the database: ${leftovers.join("; ")}.` : ""} ${file.name} is not recorded as applied and is marked up-incomplete in ${settings.tables.record} (\`migrate status\` reports it); once the cause is fixed, \`migrate up\` re-runs it from the start.`;
         }
       } else {
         if (retryable) {
