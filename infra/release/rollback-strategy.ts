@@ -67,7 +67,8 @@ export function rollbackProcedure(): string[] {
     "4. **Optional, later: remove what release N added.** Only once the service runs N−1 (step 3 passed) — never while",
     "   release N serves, because its code uses what N's migrations added. List first, then revert only N's files:",
     "   `npm run cli -- migrate down --to <N−1's latest migration> --dry-run` (tables and columns it drops, with row counts),",
-    "   then the same without `--dry-run`; on a production-tier stack add `--stack <stack> --production-tier --confirm <stack>`.",
+    "   then the same without `--dry-run`, with `--stack <stack>`: on a stack whose config says `profile: production`",
+    "   it runs only when confirmed by naming the stack again, `--confirm <stack>`.",
     "   Data written into what N added is lost by that down. A down that stops half way says which statements ran;",
     "   `npm run cli -- migrate status` shows the migration as down-incomplete until `migrate down` is run again.",
   ];

@@ -4,10 +4,12 @@
  * operator runs it (production-tier confirmation, what it destroys, a half-finished down).
  */
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { discoverStacks, loadStackConfig } from "../../config/stack-file";
+import { buildProgram, exitCodeFor } from "../../infra/cli/main";
 import { migrationStatus } from "../../backend/src/migrate/plan";
 import { MigrationFailedError, migrateDown, migrateUp } from "../../backend/src/migrate/runner";
-import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, runTask, startEmbeddedPostgres, taskEnv, withClient } from "./helpers";
+import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, migratedDatabase, runTask, startEmbeddedPostgres, taskEnv, withClient } from "./helpers";
 import { writeManifest } from "../../backend/src/migrate/manifest";
 import { writeFileSync } from "node:fs";
 
@@ -154,6 +156,27 @@ describe("down", () => {
     // A stack whose profile is not production-tier needs no confirmation.
     expect((await runTask(["up"], taskEnv(url, paths))).code).toBe(0);
     expect((await runTask(["down"], taskEnv(url, paths, { MIGRATE_PRODUCTION_TIER: "false" }))).code).toBe(0);
+  });
+
+  it("the operator CLI takes the tier from the named stack's config profile", async () => {
+    const url = await migratedDatabase(pg);
+    const run = (...args: string[]) =>
+      buildProgram()
+        .parseAsync(["migrate", "down", "--database-url", url, ...args], { from: "user" })
+        .then(() => 0, (e: unknown) => exitCodeFor(e));
+    const quiet = [vi.spyOn(process.stdout, "write").mockImplementation(() => true), vi.spyOn(process.stderr, "write").mockImplementation(() => true)];
+    try {
+      const production = discoverStacks().find((s) => loadStackConfig(s).profile === "production")!;
+      const other = discoverStacks().find((s) => loadStackConfig(s).profile !== "production")!;
+      expect(await run("--stack", production)).toBe(1);
+      expect((await databaseState(url)).applied).toHaveLength(5);
+      expect(await run("--stack", other)).toBe(0);
+      expect((await databaseState(url)).applied).toHaveLength(4);
+      expect(await run("--stack", production, "--confirm", production)).toBe(0);
+      expect((await databaseState(url)).applied).toHaveLength(3);
+    } finally {
+      for (const q of quiet) q.mockRestore();
+    }
   });
 
   it("a no-transaction down that stops half way keeps the record and the message truthful", async () => {

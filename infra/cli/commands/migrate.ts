@@ -3,9 +3,10 @@
  * task runs (backend/src/migrate), plus the development-side checks (lint, verify, manifest).
  * Exit codes: 0 ok, 1 refused/failed/lint finding, 2 bad usage, 3 another migration is running.
  *
- * `down` lists what it destroys first; on a production-tier stack (--production-tier, or
- * MIGRATE_PRODUCTION_TIER=true; unstated counts as production-tier) it runs only with
- * `--stack <s> --confirm <s>`. `manifest` refuses to pin files that `lint` refuses.
+ * `down` lists what it destroys first; on a production-tier stack (--production-tier,
+ * MIGRATE_PRODUCTION_TIER=true, or `--stack S` whose config says `profile: production`; a tier
+ * stated nowhere counts as production-tier) it runs only with `--stack <s> --confirm <s>`.
+ * `manifest` refuses to pin files that `lint` refuses.
  */
 import type { Command } from "commander";
 import { ConfigError, databaseConfigFromEnv } from "../../../backend/src/db/connection";
@@ -27,6 +28,7 @@ import {
 import { MigrationConnectionError } from "../../../backend/src/migrate/session";
 import { lintMigrations, type LintReport } from "../../../backend/src/tooling/lint";
 import { verifyMigrations, type VerifyReport } from "../../../backend/src/tooling/verify";
+import { discoverStacks, loadStackConfig } from "../../../config/stack-file";
 import { BlockingError, ExitCodeError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
 
@@ -129,13 +131,25 @@ function bundlePaths(): BundlePaths {
   return runnerSettingsFromEnv().paths ?? defaultBundlePaths();
 }
 
+/**
+ * Who may run `down`: --production-tier, else MIGRATE_PRODUCTION_TIER, else the profile in the
+ * named stack's config (`--stack S` reads Pulumi.S.yaml); a tier stated nowhere counts as
+ * production-tier. Never the stack's name.
+ */
 function guardFrom(opts: MigrateOptions): { productionTier: boolean; stack?: string; confirm?: string } {
   const env = downGuardFromEnv(process.env);
   const tier = opts.productionTier;
   if (tier !== undefined && tier !== true && tier !== "true" && tier !== "false") throw new InputError(`--production-tier takes true or false, found "${String(tier)}"`);
-  if (tier === undefined && !env.stated) process.stderr.write("warning: the stack's tier is not stated (--production-tier or MIGRATE_PRODUCTION_TIER): treated as production-tier\n");
   const stack = opts.stack ?? env.stack;
-  return { productionTier: tier === undefined ? env.productionTier : tier === true || tier === "true", ...(stack ? { stack } : {}), ...(opts.confirm ? { confirm: opts.confirm } : {}) };
+  let productionTier: boolean;
+  if (tier !== undefined) productionTier = tier === true || tier === "true";
+  else if (env.stated) productionTier = env.productionTier;
+  else if (stack && discoverStacks().includes(stack)) productionTier = loadStackConfig(stack).profile === "production";
+  else {
+    process.stderr.write("warning: the stack's tier is not stated (--production-tier, MIGRATE_PRODUCTION_TIER, or --stack <a stack of this repository>): treated as production-tier\n");
+    productionTier = true;
+  }
+  return { productionTier, ...(stack ? { stack } : {}), ...(opts.confirm ? { confirm: opts.confirm } : {}) };
 }
 
 export function registerMigrate(program: Command): void {
@@ -146,7 +160,7 @@ export function registerMigrate(program: Command): void {
     .option("--database-url <url>", "PostgreSQL connection string (default: DATABASE_URL or PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD)")
     .option("--to <name>", "down: revert until this migration is the latest applied; 0 reverts everything")
     .option("--dry-run", "down: list what it would destroy (tables, columns, rows with counts) and change nothing")
-    .option("--stack <stack>", "down: the stack this database belongs to (default MIGRATE_STACK)")
+    .option("--stack <stack>", "down: the stack this database belongs to (default MIGRATE_STACK); its config's profile gives the tier")
     .option("--confirm <stack>", "down on a production-tier stack: the stack's name, typed again")
     .option("--production-tier [bool]", "down: the stack's profile is production-tier (default MIGRATE_PRODUCTION_TIER; unstated counts as true)")
     .option("--time-zone <tz>", "adopt: the time zone an older runner's run_on values were written in (default: the database's)")
