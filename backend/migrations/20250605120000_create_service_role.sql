@@ -27,11 +27,18 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO or
 
 -- Down Migration
 -- Only the release that introduced the role logs in as it; the previous one used the master user.
+-- A role belongs to the whole cluster: this database's grants go, the role itself only when no
+-- other database of the cluster still grants it anything (else DROP ROLE fails there).
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'orders_app') THEN
     DROP OWNED BY orders_app;
-    DROP ROLE orders_app;
+    IF NOT EXISTS (
+      SELECT 1 FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid
+       WHERE r.rolname = 'orders_app' AND d.dbid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+    ) THEN
+      DROP ROLE orders_app;
+    END IF;
   END IF;
 END
 $$;

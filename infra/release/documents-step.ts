@@ -7,46 +7,14 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, stacksInPromotionOrder } from "../../config/stack-file";
-import { planMigrations } from "../../backend/src/migrate/plan";
 import { fillHandoffTemplate, handoffFacts, HANDOFF_TEMPLATES, readHandoffTemplate } from "../docs/handoff";
 import { alertTable, renderAlertTableMarkdown } from "../observability/alert-table";
 import { oncallRotation } from "../observability/rotation";
 import { renderReleaseNotes } from "./release-notes";
+import { renderRollbackStrategy } from "./rollback-strategy";
 import { fail, step, type ReleaseContext, type StepResult } from "./types";
 
 const ROTATION_WEEKS = 4;
-
-export async function renderRollbackStrategy(ctx: Pick<ReleaseContext, "version" | "stack" | "cfg" | "images">): Promise<string> {
-  const plan = await planMigrations();
-  const migrations = plan.items.map((m) => `| \`${m.name}\` | ${m.kind} | ${m.reversible ? "yes: `migrate down --to <previous>` runs its Down section" : "no: restore the pre-deploy snapshot"} | ${m.transactional ? "transaction" : "outside a transaction (CONCURRENTLY); a failure runs its Down section to clean up"} |`);
-  const services = ctx.images.map((i) => `- ${i.service}: ${i.digest ? `approved digest \`${i.digest}\`` : "digest known after the staging build (stack output imageDigests)"}`);
-  return [
-    `# Rollback strategy — ${ctx.version} (${ctx.stack})`,
-    "",
-    "## Service",
-    "",
-    "1. Automatic: the ECS deployment circuit breaker (enabled, rollback on) returns to the last steady task definition when new tasks fail their ALB health check (`/readyz`); `pulumi up` fails because the service waits for a steady state.",
-    "2. Manual: redeploy the previous release's digest. Set it in the stack config and apply:",
-    "   `pulumi config set --stack prod --path 'images.digests.<service>' sha256:<previous digest>` then `pulumi up --stack prod`.",
-    "   The previous digest is in the previous release package's manifest.json (`imageDigests`) and in the release archive (`releases/<service>/<version>/`).",
-    "3. Verify: `npm run cli -- verify-deploy --stack prod --version <previous version>`.",
-    "",
-    "Images of this release:",
-    "",
-    ...services,
-    "",
-    "## Database",
-    "",
-    "Migrations are expand/contract: the previous image runs against the new schema, so a service rollback never needs a database rollback. Roll the schema back only when a migration itself is at fault, after the service is on the previous image:",
-    "",
-    "| migration | kind | reversible | how it runs |",
-    "|---|---|---|---|",
-    ...migrations,
-    "",
-    `Command (from a machine or one-off task with database access): \`npm run cli -- migrate down --to <name> --database-url <url>\`. RDS keeps ${ctx.cfg.database.backupRetentionDays} days of automated backups for point-in-time restore; take a manual snapshot before applying an irreversible migration.`,
-    "",
-  ].join("\n");
-}
 
 export function renderRotation(ctx: Pick<ReleaseContext, "cfg" | "commit" | "stack">): string {
   // From the commit time, not the wall clock: the package must be the same on a re-run.

@@ -3,7 +3,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
-import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../infra/postgres/embedded";
+import { vi } from "vitest";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../backend/src/testing/embedded-postgres";
+import { runMigrateCli } from "../../backend/src/migrate/cli";
+import { migrateUp } from "../../backend/src/migrate/runner";
 import { writeManifest } from "../../backend/src/migrate/manifest";
 import { type BundlePaths, defaultBundlePaths } from "../../backend/src/migrate/paths";
 import { dumpCatalog } from "../../backend/src/tooling/catalog";
@@ -14,6 +17,26 @@ let counter = 0;
 export async function freshDatabase(pg: EmbeddedPostgres): Promise<string> {
   counter += 1;
   return pg.createDatabase(`t_${process.pid}_${counter}`);
+}
+
+const templates = new WeakMap<EmbeddedPostgres, Promise<string>>();
+
+/** A database with this repository's bundle applied: a copy of a template migrated once per server. */
+export async function migratedDatabase(pg: EmbeddedPostgres): Promise<string> {
+  let template = templates.get(pg);
+  if (!template) {
+    template = (async () => {
+      const name = `tpl_${process.pid}`;
+      await migrateUp({ connection: await pg.createDatabase(name), lockRetries: 0 });
+      return name;
+    })();
+    templates.set(pg, template);
+  }
+  const source = await template;
+  counter += 1;
+  const name = `t_${process.pid}_${counter}`;
+  await withClient(pg.url(), (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(source)}`));
+  return pg.url(name);
 }
 
 /** A private copy of the real bundle, so a test can add, edit or delete files. */
@@ -49,4 +72,27 @@ export async function databaseState(url: string): Promise<{ catalog: string[]; a
     const applied = exists ? (await c.query<{ name: string }>("SELECT name FROM pgmigrations ORDER BY id")).rows.map((r) => r.name) : [];
     return { catalog, applied };
   });
+}
+
+/** The task CLI (what ECS runs) with its JSON log lines captured. */
+export async function runTask(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; lines: Array<Record<string, unknown>>; errors: string[] }> {
+  const out: string[] = [];
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+  try {
+    const code = await runMigrateCli(argv, { PGSSLMODE: "disable", ...env });
+    const lines = out
+      .join("")
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const errors = lines.filter((l) => l.level === "error").map((l) => `${String(l.msg)} ${JSON.stringify(l.problems ?? "")}`);
+    return { code, lines, errors };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** The environment that points the task CLI at a bundle copy and a database. */
+export function taskEnv(url: string, paths: BundlePaths, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { DATABASE_URL: url, MIGRATION_MIGRATIONS_DIR: paths.migrationsDir, MIGRATION_SEEDS_DIR: paths.seedsDir, MIGRATION_MANIFEST: paths.manifestPath, MIGRATION_RETRY_DELAY_MS: "50", ...extra };
 }

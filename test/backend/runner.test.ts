@@ -5,7 +5,7 @@ import { MigrationRefusedError } from "../../backend/src/migrate/manifest";
 import { migrationStatus, planMigrations } from "../../backend/src/migrate/plan";
 import { MigrationFailedError, MigrationLockHeldError, MIGRATION_LOCK_ID, migrateDown, migrateUp } from "../../backend/src/migrate/runner";
 import { runMigrateCli } from "../../backend/src/migrate/cli";
-import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, startEmbeddedPostgres, withClient } from "./helpers";
+import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, migratedDatabase, startEmbeddedPostgres, withClient } from "./helpers";
 
 let pg: EmbeddedPostgres;
 const bundles: Array<{ cleanup: () => void }> = [];
@@ -26,14 +26,17 @@ afterEach(() => {
 });
 
 const quiet = { lockRetries: 0 };
+const dev = { productionTier: false } as const;
 
 describe("migrate up / down / status / plan", () => {
-  it("applies every migration then the seeds, reports status, and goes down step by step", async () => {
+  it("applies migrations and seeds in one timestamp order, reports status, and goes down step by step", async () => {
     const url = await freshDatabase(pg);
     const plan = await planMigrations({ connection: url });
     expect(plan.pending).toHaveLength(7);
     const up = await migrateUp({ connection: url, ...quiet });
-    expect(up.steps.map((s) => s.kind)).toEqual(["migrations", "migrations", "migrations", "migrations", "migrations", "migrations", "seeds"]);
+    // The seed (…090100) runs right after the migration that creates its table, as in plan.
+    expect(up.steps.map((s) => s.kind)).toEqual(["migrations", "seeds", "migrations", "migrations", "migrations", "migrations", "migrations"]);
+    expect(up.steps.map((s) => s.name)).toEqual(plan.pending);
     expect(up.latest).toBe(plan.expectedLatest);
     const statuses = await withClient(url, (c) => c.query("SELECT code FROM order_statuses ORDER BY position"));
     expect(statuses.rows.map((r) => r.code)).toEqual(["pending", "paid", "shipped", "delivered", "cancelled"]);
@@ -43,13 +46,43 @@ describe("migrate up / down / status / plan", () => {
     expect(status.entries.every((e) => e.checksum === "ok")).toBe(true);
     expect((await migrateUp({ connection: url })).steps).toEqual([]);
 
-    const one = await migrateDown({ connection: url });
+    const one = await migrateDown({ connection: url, guard: dev });
     expect(one.steps.map((s) => s.name)).toEqual(["20250605120000_create_service_role"]);
-    const to = await migrateDown({ connection: url, to: "20250602090000_add_orders_idempotency_key" });
+    const to = await migrateDown({ connection: url, guard: dev, to: "20250602090000_add_orders_idempotency_key" });
     expect(to.steps.map((s) => s.name)).toEqual(["20250605090000_validate_orders_amount_check", "20250604090000_add_orders_amount_check", "20250603090000_index_orders_concurrently"]);
     expect(to.latest).toBe("20250602090000_add_orders_idempotency_key");
     expect((await migrationStatus({ connection: url })).upToDate).toBe(false);
-    await expect(migrateDown({ connection: url, to: "nope" })).rejects.toThrow(/not an applied migration/);
+    await expect(migrateDown({ connection: url, guard: dev, to: "nope" })).rejects.toThrow(/not an applied migration/);
+  });
+
+  it("seeds run in timestamp order between migrations: a migration that needs a seed's rows works on a fresh database", async () => {
+    const url = await freshDatabase(pg);
+    const paths = bundle();
+    // The seed 20250601090100_order_statuses is older than these: they backfill and then require a
+    // label on its rows. Seeds run last, and the NOT VALID check would refuse the seed's rows.
+    addMigration(paths, "20250606090000_add_status_label", "-- Up Migration\nALTER TABLE order_statuses ADD COLUMN label text;\n-- Down Migration\nALTER TABLE order_statuses DROP COLUMN label;\n");
+    addMigration(paths, "20250606090100_backfill_status_label", "-- Up Migration\nUPDATE order_statuses SET label = initcap(code) WHERE label IS NULL;\n-- Down Migration\n");
+    addMigration(paths, "20250606090200_require_status_label", "-- Up Migration\nALTER TABLE order_statuses ADD CONSTRAINT order_statuses_label_present CHECK (label IS NOT NULL) NOT VALID;\n-- Down Migration\nALTER TABLE order_statuses DROP CONSTRAINT order_statuses_label_present;\n");
+    addMigration(paths, "20250606090300_validate_status_label", "-- Up Migration\nALTER TABLE order_statuses VALIDATE CONSTRAINT order_statuses_label_present;\n-- Down Migration\n");
+    const plan = await planMigrations({ paths });
+    const up = await migrateUp({ connection: url, paths, ...quiet });
+    expect(up.steps.map((s) => s.name)).toEqual(plan.pending);
+    expect(up.steps[1]).toMatchObject({ kind: "seeds", name: "20250601090100_order_statuses" });
+    const labels = await withClient(url, (c) => c.query("SELECT label FROM order_statuses ORDER BY position"));
+    expect(labels.rows.map((r) => r.label)).toEqual(["Pending", "Paid", "Shipped", "Delivered", "Cancelled"]);
+  });
+
+  it("plan labels a rewrite (type change, multi-action ALTER, volatile default) apart from a brief lock", async () => {
+    const paths = bundle();
+    const allow = "-- allow changing-column-type: orders_archive holds at most a few hundred rows; the rewrite takes milliseconds\n";
+    addMigration(paths, "20250606090000_multi_action", `${allow}-- Up Migration\nALTER TABLE orders ADD COLUMN memo text, ALTER COLUMN currency TYPE varchar(3);\n-- Down Migration\n`, false);
+    addMigration(paths, "20250606090100_volatile_default", "-- allow adding-field-with-default: measured: under 5 ms on the current table size\n-- Up Migration\nALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();\n-- Down Migration\n", false);
+    addMigration(paths, "20250606090200_stable_default", "-- Up Migration\nALTER TABLE orders ADD COLUMN noted_at timestamptz DEFAULT now();\n-- Down Migration\n");
+    const byName = Object.fromEntries((await planMigrations({ paths })).items.map((i) => [i.name, i]));
+    expect(byName["20250606090000_multi_action"]?.summary).toBe("ACCESS EXCLUSIVE (rewrite) on orders");
+    expect(byName["20250606090100_volatile_default"]?.summary).toBe("ACCESS EXCLUSIVE (rewrite) on orders");
+    expect(byName["20250606090200_stable_default"]?.summary).toBe("ACCESS EXCLUSIVE (brief) on orders");
+    expect(byName["20250606090000_multi_action"]?.exceptions).toEqual([{ rule: "changing-column-type", statement: 1, reason: "orders_archive holds at most a few hundred rows; the rewrite takes milliseconds" }]);
   });
 
   it("plan derives the locks each statement takes", async () => {
@@ -59,6 +92,42 @@ describe("migrate up / down / status / plan", () => {
     expect(byName["20250603090000_index_orders_concurrently"]?.summary).toBe("SHARE UPDATE EXCLUSIVE (scan) on orders");
     expect(byName["20250602090000_add_orders_idempotency_key"]?.summary).toBe("ACCESS EXCLUSIVE (brief) on orders");
     expect(byName["20250605090000_validate_orders_amount_check"]?.locks.every((l) => l.mode === "SHARE UPDATE EXCLUSIVE" && !l.blocksWrites)).toBe(true);
+  });
+});
+
+describe("up refuses what lint refuses, unless the file carries a reasoned exception", () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ["backfill in the column's transaction", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = customer_id;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n", /statement 2 .*backfill-in-ddl-transaction/],
+    ["a column type change (table rewrite)", "-- Up Migration\nALTER TABLE orders ALTER COLUMN amount_cents TYPE numeric(12, 0);\n-- Down Migration\n", /changing-column-type/],
+    ["renaming a column the running release reads", "-- Up Migration\nALTER TABLE orders RENAME COLUMN customer_id TO client_id;\n-- Down Migration\nALTER TABLE orders RENAME COLUMN client_id TO customer_id;\n", /renames column orders\.customer_id: release N−1 may still use it/],
+    ["dropping a column the running release reads", "-- Up Migration\nALTER TABLE orders DROP COLUMN currency;\n-- Down Migration\n", /drops column orders\.currency/],
+    ["a blocking index build", "-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n", /require-concurrent-index-creation/],
+  ];
+  it.each(cases)("%s: refused before anything runs, database unchanged", async (_label, sql, reason) => {
+    const url = await migratedDatabase(pg);
+    const paths = bundle();
+    addMigration(paths, "20250606090000_unsafe", sql);
+    const before = await databaseState(url);
+    const err = (await migrateUp({ connection: url, paths }).catch((e: unknown) => e)) as MigrationRefusedError;
+    expect(err).toBeInstanceOf(MigrationRefusedError);
+    expect(err.problems.join("\n")).toMatch(reason);
+    expect(await databaseState(url)).toEqual(before);
+    const plan = await planMigrations({ connection: url, paths });
+    expect(plan.items.find((i) => i.name === "20250606090000_unsafe")?.refusals.join("\n")).toMatch(reason);
+  });
+
+  it("an exception needs a rule name and a reason; with it the file runs and the plan shows why", async () => {
+    const url = await migratedDatabase(pg);
+    const paths = bundle();
+    const sql = "-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n";
+    addMigration(paths, "20250606090000_index_currency", `-- allow require-concurrent-index-creation: short\n${sql}`);
+    await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/needs a reason/);
+    addMigration(paths, "20250606090000_index_currency", `-- allow require-concurrent-index-creation: orders is empty until launch; the build is instant\n${sql}`);
+    const logs: string[] = [];
+    await migrateUp({ connection: url, paths, log: (l) => logs.push(l.msg) });
+    expect(logs).toContain("20250606090000_index_currency: require-concurrent-index-creation allowed by its header: orders is empty until launch; the build is instant");
+    const item = (await planMigrations({ connection: url, paths })).items.find((i) => i.name === "20250606090000_index_currency");
+    expect(item?.exceptions.map((e) => e.rule)).toEqual(["require-concurrent-index-creation"]);
   });
 });
 
@@ -93,9 +162,8 @@ describe("the fail-fast advisory lock", () => {
 
 describe("the manifest and the database history", () => {
   it("refuses an applied migration that was edited, even with a regenerated manifest", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     const file = join(paths.migrationsDir, "20250602090000_add_orders_idempotency_key.sql");
     writeFileSync(file, readFileSync(file, "utf8").replace("idempotency_key text", "idempotency_key varchar(64)"));
     await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/edited after it was recorded/);
@@ -106,9 +174,8 @@ describe("the manifest and the database history", () => {
   });
 
   it("refuses a missing file and an out-of-order file", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     const file = join(paths.migrationsDir, "20250605090000_validate_orders_amount_check.sql");
     renameSync(file, `${file}.bak`);
     await expect(migrateUp({ connection: url, paths })).rejects.toThrow(/does not match manifest.json/);
@@ -130,22 +197,20 @@ describe("the manifest and the database history", () => {
 
 describe("a failing migration leaves the database as it was", () => {
   it("transactional: rolled back, later migrations not run, exit 1 from the task CLI", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     const before = await databaseState(url);
     addMigration(paths, "20250606090000_broken", "-- Up Migration\nCREATE TABLE side_effect (id bigint);\nALTER TABLE orders ADD COLUMN note text;\nSELECT 1 / 0;\n-- Down Migration\n");
     addMigration(paths, "20250607090000_after_broken", "-- Up Migration\nCREATE TABLE never_created (id bigint);\n-- Down Migration\n");
     const err = (await migrateUp({ connection: url, paths }).catch((e: unknown) => e)) as MigrationFailedError;
     expect(err).toBeInstanceOf(MigrationFailedError);
-    expect(err.message).toMatch(/20250606090000_broken \(up\) failed: division by zero \[SQLSTATE 22012\].*as it was before/);
+    expect(err.message).toMatch(/20250606090000_broken \(up\) failed at statement 3 of 3 .*: division by zero \[SQLSTATE 22012\].*as it was before/);
     expect(await databaseState(url)).toEqual(before);
   });
 
   it("no-transaction: a failed CREATE INDEX CONCURRENTLY leaves no INVALID index behind", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     await withClient(url, (c) => c.query("INSERT INTO orders (customer_id, amount_cents, currency) VALUES ('dup', 1, 'EUR'), ('dup', 2, 'EUR')"));
     const before = await databaseState(url);
     addMigration(
@@ -162,9 +227,8 @@ describe("a failing migration leaves the database as it was", () => {
 
 describe("lock_timeout with bounded retries", () => {
   it("gives up after the configured retries under a long transaction, database unchanged", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
     const before = await databaseState(url);
     await withClient(url, async (blocker) => {
@@ -185,9 +249,8 @@ describe("lock_timeout with bounded retries", () => {
   });
 
   it("no-transaction: an index build blocked by an old snapshot is cleaned up and retried, never left INVALID", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(
       paths,
       "20250606090000_index_currency",
@@ -197,9 +260,15 @@ describe("lock_timeout with bounded retries", () => {
       // A REPEATABLE READ snapshot: CONCURRENTLY (build and drop alike) waits for it to end.
       await blocker.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
       await blocker.query("SELECT count(*) FROM orders");
-      setTimeout(() => void blocker.query("COMMIT"), 400);
+      // Event-driven: the snapshot ends once an attempt has timed out (not after a fixed delay).
+      let committed: Promise<unknown> | undefined;
       const logs: string[] = [];
-      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 6, retryDelayMs: 50, log: (l) => logs.push(l.msg) });
+      const log = (l: { msg: string }) => {
+        logs.push(l.msg);
+        if (l.msg.startsWith("lock timeout")) committed ??= blocker.query("COMMIT");
+      };
+      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 6, retryDelayMs: 50, log });
+      await committed;
       expect(report.steps.find((st) => st.name === "20250606090000_index_currency")?.attempts).toBeGreaterThan(1);
       expect(logs.some((m) => m.startsWith("lock timeout"))).toBe(true);
     });
@@ -209,16 +278,22 @@ describe("lock_timeout with bounded retries", () => {
   });
 
   it("succeeds on a retry once the blocking transaction ends", async () => {
-    const url = await freshDatabase(pg);
+    const url = await migratedDatabase(pg);
     const paths = bundle();
-    await migrateUp({ connection: url, paths });
     addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
     await withClient(url, async (blocker) => {
       await blocker.query("BEGIN");
       await blocker.query("SELECT count(*) FROM orders");
-      setTimeout(() => void blocker.query("COMMIT"), 250);
-      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 5, retryDelayMs: 50 });
+      // Event-driven, not timed: the blocker ends when the first attempt has timed out, so a
+      // slow (loaded) machine changes how long this takes, never what it proves.
+      let committed: Promise<unknown> | undefined;
+      const log = (l: { msg: string }) => {
+        if (l.msg.startsWith("lock timeout")) committed ??= blocker.query("COMMIT");
+      };
+      const report = await migrateUp({ connection: url, paths, lockTimeoutMs: 100, lockRetries: 5, retryDelayMs: 50, log });
+      await committed;
       expect(report.steps[0]?.attempts).toBeGreaterThan(1);
+      expect(report.steps[0]?.name).toBe("20250606090000_add_note");
     });
   });
 });

@@ -1,27 +1,43 @@
 /**
  * `plan` and `status`: read-only views of the bundle and of a database. Neither takes the
- * migration lock nor writes anything.
+ * migration lock nor writes anything. Both use the runner's own checks (the same order, rules,
+ * rollout classes and history checks), so what `plan` says is what `up` does.
  */
-import { Client, type ClientConfig } from "pg";
+import type { Client } from "pg";
 import { describeConnection } from "../db/connection";
-import { type BundleKind, checkBundle, MigrationRefusedError, readManifest } from "./manifest";
-import { type BundlePaths, defaultBundlePaths } from "./paths";
-import { type AppliedRow, historyProblems, readHistory } from "./runner";
-import type { SqlMigrationFile } from "./sql-file";
+import { type BundleStep, loadCheckedBundle, stepKey } from "./bundle";
+import { type BundleKind, MigrationRefusedError } from "./manifest";
+import { resolveSettings, type RunnerSettings } from "./options";
+import { type DatabaseHistory, readHistory, unrecordedApplied } from "./record";
+import { aheadProblems, type ContractOp, unusedSinceProblems } from "./rollout";
+import { checkFile, checkHistory, contractProblems, pendingSteps } from "./runner";
+import { closeClient, connectSession } from "./session";
 import { locksOf, type StatementLock } from "./locks";
+import type { Rollout } from "./sql-file";
 
 export interface PlannedMigration {
-  /** 1-based position in the bundle. */
+  /** 1-based position in the one timestamp order of migrations and seeds. */
   order: number;
   kind: BundleKind;
   name: string;
   sha256: string;
-  state: "applied" | "pending";
+  state: "applied" | "pending" | "up-incomplete" | "down-incomplete";
   transactional: boolean;
   reversible: boolean;
+  /** expand: release N−1 keeps working; contract: removes what an older release may use. */
+  rollout: Rollout;
+  rolloutDeclared: boolean;
+  removes: string[];
+  unusedSince: string | null;
+  previousReleaseSafe: string | null;
+  contractOps: ContractOp[];
+  /** Reasoned exceptions to the safety rules (`-- allow <rule>: <reason>`). */
+  exceptions: Array<{ rule: string; statement: number; reason: string }>;
+  /** Why `up` would refuse this file (empty when it would run). */
+  refusals: string[];
   /** Locks of the up section's statements, in order. */
   locks: StatementLock[];
-  /** Strongest lock on an existing table, e.g. "ACCESS EXCLUSIVE (brief) on orders". */
+  /** Strongest lock on an existing table, e.g. "ACCESS EXCLUSIVE (rewrite) on orders". */
   summary: string;
 }
 
@@ -32,132 +48,173 @@ export interface MigrationPlan {
   /** The latest migration of this bundle: the schema version this build expects. */
   expectedLatest: string | null;
   items: PlannedMigration[];
-  /** Names that `up` would run, in order (migrations, then seeds). */
+  /** Names that `up` would run, in order (migrations and seeds interleaved by timestamp). */
   pending: string[];
+  /** Files in the database newer than this bundle (a rolled-back release's view). */
+  ahead: string[];
+  /** Problems that make `up` refuse before running anything. */
+  refusals: string[];
 }
 
 const STRENGTH = ["ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"];
+const DURATION = ["none", "brief", "scan", "rewrite"];
 
-function summarize(locks: StatementLock[]): string {
+export function summarizeLocks(locks: StatementLock[]): string {
   const real = locks.filter((l) => l.mode !== null && l.table !== null);
   if (real.length === 0) return "no locks on existing tables";
-  const rank = (l: StatementLock) => STRENGTH.indexOf(l.mode ?? "") * 10 + (l.duration === "brief" ? 0 : 1);
+  const rank = (l: StatementLock) => STRENGTH.indexOf(l.mode ?? "") * 10 + DURATION.indexOf(l.duration);
   const worst = real.reduce((a, b) => (rank(b) > rank(a) ? b : a));
   return `${worst.mode} (${worst.duration}) on ${worst.table}`;
 }
 
-function planItems(kind: BundleKind, files: SqlMigrationFile[], applied: AppliedRow[]): PlannedMigration[] {
-  const done = new Set(applied.map((a) => a.name));
-  return files.map((f, i) => {
-    const locks = f.up.map(locksOf).filter((l) => l.duration !== "none" || l.referenced !== undefined);
-    return {
-      order: i + 1,
-      kind,
-      name: f.name,
-      sha256: f.sha256,
-      state: done.has(f.name) ? "applied" : "pending",
-      transactional: f.transactional,
-      reversible: f.reversible,
-      locks,
-      summary: summarize(locks),
-    };
-  });
+function planItem(step: BundleStep, order: number, state: PlannedMigration["state"], refusals: string[]): PlannedMigration {
+  const f = step.file;
+  const check = checkFile(step);
+  const locks = f.up.map(locksOf).filter((l) => l.duration !== "none" || l.referenced !== undefined);
+  return {
+    order,
+    kind: step.kind,
+    name: f.name,
+    sha256: f.sha256,
+    state,
+    transactional: f.transactional,
+    reversible: f.reversible,
+    rollout: check.rollout.rollout,
+    rolloutDeclared: check.rollout.declared,
+    removes: check.rollout.removes,
+    unusedSince: check.rollout.unusedSince,
+    previousReleaseSafe: check.rollout.previousReleaseSafe,
+    contractOps: check.rollout.ops,
+    exceptions: check.rules.excepted.map((e) => ({ rule: e.rule, statement: e.statement, reason: e.reason })),
+    refusals,
+    locks,
+    summary: summarizeLocks(locks),
+  };
 }
 
-async function withClient<T>(connection: string | ClientConfig, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client(typeof connection === "string" ? { connectionString: connection } : connection);
-  client.on("error", () => undefined);
-  await client.connect();
+async function withClient<T>(settings: Partial<RunnerSettings> & Pick<RunnerSettings, "connection">, fn: (client: Client) => Promise<T>): Promise<T> {
+  const resolved = resolveSettings(settings);
+  const client = await connectSession(resolved.session);
   try {
     return await fn(client);
   } finally {
-    await client.end().catch(() => undefined);
+    await closeClient(client);
   }
 }
 
+const EMPTY_HISTORY: DatabaseHistory = { migrations: [], seeds: [], records: new Map(), checksums: new Map(), format: { legacyRunOn: [], missingRecordColumns: [], tablesExist: false } };
+
 /**
- * What `up` would do, in order, with the locks each migration takes. Checks the bundle against
- * the manifest (throws MigrationRefusedError); with a connection, also against the database.
+ * What `up` would do, in order, with the locks, rollout class and exceptions of each file, and
+ * why it would refuse. Checks the bundle against the manifest (throws MigrationRefusedError);
+ * with a connection, also the database's history (throws on edited, missing or out-of-order files).
  */
-export async function planMigrations(options: { connection?: string | ClientConfig; paths?: BundlePaths } = {}): Promise<MigrationPlan> {
-  const paths = options.paths ?? defaultBundlePaths();
-  const manifest = readManifest(paths.manifestPath);
-  const migrations = checkBundle(paths, "migrations", manifest);
-  const seeds = checkBundle(paths, "seeds", manifest);
-  const history = options.connection ? await withClient(options.connection, readHistory) : { migrations: [], seeds: [], checksums: new Map<string, string>() };
-  if (options.connection) {
-    const problems = [
-      ...historyProblems("migrations", migrations, history.migrations, history.checksums),
-      ...historyProblems("seeds", seeds, history.seeds, history.checksums),
-    ];
-    if (problems.length > 0) throw new MigrationRefusedError("the database history does not match the bundle", problems);
+export async function planMigrations(options: Partial<RunnerSettings> = {}): Promise<MigrationPlan> {
+  const resolved = resolveSettings({ connection: "", ...options });
+  const bundle = loadCheckedBundle(resolved.paths);
+  const connection = options.connection;
+  const history = connection ? await withClient({ ...options, connection }, (c) => readHistory(c, resolved.tables)) : EMPTY_HISTORY;
+  const refusals: string[] = [...unusedSinceProblems(bundle.steps.map((s) => s.file))];
+  let ahead: string[] = [];
+  if (connection) {
+    const unrecorded = unrecordedApplied(history);
+    if (unrecorded.length > 0) refusals.push(`${unrecorded.length} applied file(s) have no checksum: \`migrate adopt\` first (${unrecorded.slice(0, 5).join(", ")})`);
+    const h = checkHistory(bundle, history);
+    if (h.problems.length > 0) throw new MigrationRefusedError("the database history does not match the bundle", h.problems);
+    refusals.push(...aheadProblems(h.ahead.map((a) => ({ name: a.name, ...recorded(history, a.kind, a.name) })), new Set(bundle.steps.map((s) => s.file.name))));
+    ahead = h.ahead.map((a) => `${a.kind}/${a.name}`);
   }
-  const items = [...planItems("migrations", migrations, history.migrations), ...planItems("seeds", seeds, history.seeds)];
+  const pending = pendingSteps(bundle, history);
+  const pendingKeys = new Set(pending.map((s) => stepKey(s.kind, s.file.name)));
+  const pendingNames = new Set(pending.map((s) => s.file.name));
+  const items = bundle.steps.map((step, i) => {
+    const key = stepKey(step.kind, step.file.name);
+    const row = history.records.get(key);
+    const state: PlannedMigration["state"] = row && row.state !== "applied" ? row.state : pendingKeys.has(key) ? "pending" : "applied";
+    const check = checkFile(step);
+    const fileRefusals = state === "applied" ? [] : [...check.problems, ...contractProblems(check, history, bundle.id, pendingNames)];
+    return planItem(step, i + 1, state, fileRefusals);
+  });
   return {
-    against: options.connection ? "database" : "bundle",
-    database: options.connection ? describeConnection(options.connection) : null,
-    expectedLatest: migrations.at(-1)?.name ?? null,
+    against: connection ? "database" : "bundle",
+    database: connection ? describeConnection(connection) : null,
+    expectedLatest: bundle.migrations.at(-1)?.name ?? null,
     items,
-    pending: items.filter((i) => i.state === "pending").map((i) => i.name),
+    pending: pending.map((s) => s.file.name),
+    ahead,
+    refusals: [...refusals, ...items.flatMap((i) => i.refusals)],
   };
+}
+
+function recorded(history: DatabaseHistory, kind: BundleKind, name: string) {
+  const r = history.records.get(stepKey(kind, name));
+  return { rollout: r?.rollout ?? null, removes: r?.removes ?? [], unusedSince: r?.unusedSince ?? null, state: r?.state ?? "applied" };
 }
 
 export interface StatusEntry {
   kind: BundleKind;
   name: string;
-  state: "applied" | "pending" | "applied-missing-file";
+  state: "applied" | "pending" | "applied-missing-file" | "ahead" | "up-incomplete" | "down-incomplete";
   appliedAt: string | null;
   /** ok: recorded sha256 equals the file; mismatch: edited after it ran; unrecorded: no checksum row. */
   checksum: "ok" | "mismatch" | "unrecorded" | null;
+  rollout: Rollout | null;
+  detail: string | null;
 }
 
 export interface MigrationStatus {
   database: string;
   expectedLatest: string | null;
   appliedLatest: string | null;
-  /** The database is at (or past) the version this build expects, and consistent with the bundle. */
+  /** Everything this build expects is applied, completely, with matching checksums (newer expand-only files are fine). */
   upToDate: boolean;
   entries: StatusEntry[];
   problems: string[];
 }
 
 /** The database's migration state next to the bundle's. Does not throw on inconsistencies: lists them. */
-export async function migrationStatus(options: { connection: string | ClientConfig; paths?: BundlePaths }): Promise<MigrationStatus> {
-  const paths = options.paths ?? defaultBundlePaths();
-  const manifest = readManifest(paths.manifestPath);
+export async function migrationStatus(options: Partial<RunnerSettings> & Pick<RunnerSettings, "connection">): Promise<MigrationStatus> {
+  const resolved = resolveSettings(options);
   const problems: string[] = [];
-  const safeCheck = (kind: BundleKind): SqlMigrationFile[] => {
-    try {
-      return checkBundle(paths, kind, manifest);
-    } catch (err) {
-      problems.push(...((err as { problems?: string[] }).problems ?? [String(err)]));
-      return [];
-    }
-  };
-  const files = { migrations: safeCheck("migrations"), seeds: safeCheck("seeds") };
-  const history = await withClient(options.connection, readHistory);
-  const entries: StatusEntry[] = [];
-  for (const kind of ["migrations", "seeds"] as const) {
-    const applied = kind === "migrations" ? history.migrations : history.seeds;
-    problems.push(...historyProblems(kind, files[kind], applied, history.checksums));
-    const appliedByName = new Map(applied.map((a) => [a.name, a]));
-    for (const f of files[kind]) {
-      const row = appliedByName.get(f.name);
-      const recorded = history.checksums.get(`${kind}/${f.name}`);
-      entries.push({
-        kind,
-        name: f.name,
-        state: row ? "applied" : "pending",
-        appliedAt: row?.runOn ?? null,
-        checksum: row ? (recorded === undefined ? "unrecorded" : recorded === f.sha256 ? "ok" : "mismatch") : null,
-      });
-    }
-    for (const row of applied) {
-      if (!files[kind].some((f) => f.name === row.name)) entries.push({ kind, name: row.name, state: "applied-missing-file", appliedAt: row.runOn, checksum: null });
-    }
+  let steps: BundleStep[] = [];
+  try {
+    steps = loadCheckedBundle(resolved.paths).steps;
+  } catch (err) {
+    problems.push(...((err as { problems?: string[] }).problems ?? [String(err)]));
   }
-  const expectedLatest = manifest.migrations.at(-1)?.name ?? null;
-  const appliedLatest = history.migrations.at(-1)?.name ?? null;
-  const upToDate = problems.length === 0 && entries.every((e) => e.state === "applied");
+  const history = await withClient(options, (c) => readHistory(c, resolved.tables));
+  const unrecorded = unrecordedApplied(history);
+  if (unrecorded.length > 0) problems.push(`${unrecorded.length} applied file(s) have no checksum: adopt the database with \`migrate adopt\` (${unrecorded.slice(0, 5).join(", ")})`);
+  const h = checkHistory({ steps }, history);
+  problems.push(...h.problems, ...aheadProblems(h.ahead.map((a) => ({ name: a.name, ...recorded(history, a.kind, a.name) })), new Set(steps.map((s) => s.file.name))));
+  const entries: StatusEntry[] = [];
+  const appliedRows = new Map([...history.migrations.map((r) => [stepKey("migrations", r.name), r] as const), ...history.seeds.map((r) => [stepKey("seeds", r.name), r] as const)]);
+  for (const step of steps) {
+    const key = stepKey(step.kind, step.file.name);
+    const row = appliedRows.get(key);
+    const rec = history.records.get(key);
+    const incomplete = rec && rec.state !== "applied" ? rec.state : null;
+    if (incomplete) problems.push(`${key} is ${incomplete}: ${rec?.detail ?? ""}`.trim());
+    entries.push({
+      kind: step.kind,
+      name: step.file.name,
+      state: incomplete ?? (row ? "applied" : "pending"),
+      appliedAt: row?.runOn ?? null,
+      checksum: row ? (rec === undefined ? "unrecorded" : rec.sha256 === step.file.sha256 ? "ok" : "mismatch") : null,
+      rollout: rec?.rollout ?? null,
+      detail: rec?.detail ?? null,
+    });
+  }
+  const known = new Set(steps.map((s) => stepKey(s.kind, s.file.name)));
+  const aheadKeys = new Set(h.ahead.map((a) => stepKey(a.kind, a.name)));
+  for (const [key, row] of appliedRows) {
+    if (known.has(key)) continue;
+    const [kind, name] = key.split("/") as [BundleKind, string];
+    const rec = history.records.get(key);
+    entries.push({ kind, name, state: aheadKeys.has(key) ? "ahead" : "applied-missing-file", appliedAt: row.runOn, checksum: null, rollout: rec?.rollout ?? null, detail: rec?.detail ?? null });
+  }
+  const expectedLatest = steps.filter((s) => s.kind === "migrations").at(-1)?.file.name ?? null;
+  const appliedLatest = history.migrations.map((r) => r.name).sort().at(-1) ?? null;
+  const upToDate = problems.length === 0 && entries.every((e) => e.state === "applied" || e.state === "ahead");
   return { database: describeConnection(options.connection), expectedLatest, appliedLatest, upToDate, entries, problems };
 }

@@ -5,6 +5,16 @@
  * Statements are sent one by one: PostgreSQL runs a multi-statement query string as one implicit
  * transaction, which `CREATE INDEX CONCURRENTLY` refuses. A file whose header carries
  * `-- migrate:no-transaction` runs outside a transaction (node-pg-migrate's `pgm.noTransaction()`).
+ *
+ * The header (the comment lines before `-- Up Migration`) also carries the file's rollout
+ * declaration and its reasoned exceptions, one per line:
+ *
+ *   -- rollout: expand | contract          whether release N-1 keeps working (derived when absent)
+ *   -- removes: orders.note, old_table     contract: what it removes or changes incompatibly
+ *   -- unused-since: <migration name>      contract: the release that shipped this migration no
+ *                                          longer uses what this one removes
+ *   -- previous-release-safe: <reason>     contract: the reasoned alternative to unused-since
+ *   -- allow <rule>: <reason>              a reasoned exception to one safety rule
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -12,6 +22,22 @@ import { basename } from "node:path";
 
 export const NO_TRANSACTION_DIRECTIVE = "-- migrate:no-transaction";
 export const IRREVERSIBLE_DIRECTIVE = "-- migrate:irreversible";
+
+export type Rollout = "expand" | "contract";
+
+export interface RuleException {
+  rule: string;
+  reason: string;
+}
+
+/** What the header declares; every field is optional in the file. */
+export interface HeaderDirectives {
+  rollout: Rollout | null;
+  removes: string[];
+  unusedSince: string | null;
+  previousReleaseSafe: string | null;
+  allow: RuleException[];
+}
 
 export interface SqlMigrationFile {
   /** File name without `.sql`: the name node-pg-migrate records. */
@@ -26,6 +52,9 @@ export interface SqlMigrationFile {
   downSql: string;
   up: string[];
   down: string[];
+  directives: HeaderDirectives;
+  /** Malformed header directives or sections: the file is refused while any is present. */
+  problems: string[];
 }
 
 const UP_RE = /^\s*--[\s-]*up\s+migration/im;
@@ -40,12 +69,54 @@ export function readSqlMigration(path: string): SqlMigrationFile {
   return parseSqlMigration(path, raw.toString("utf8"), sha256(raw));
 }
 
+const MIN_REASON = 15;
+const DIRECTIVE_RE = /^--\s*(rollout|removes|unused-since|previous-release-safe|allow)\b\s*(.*)$/i;
+
+/** Parses the header's directive lines; other comment lines are prose. */
+export function parseDirectives(header: string): { directives: HeaderDirectives; problems: string[] } {
+  const directives: HeaderDirectives = { rollout: null, removes: [], unusedSince: null, previousReleaseSafe: null, allow: [] };
+  const problems: string[] = [];
+  const reasoned = (what: string, reason: string): boolean => {
+    if (reason.trim().length >= MIN_REASON) return true;
+    problems.push(`${what} needs a reason (at least ${MIN_REASON} characters): say why it is safe here`);
+    return false;
+  };
+  for (const raw of header.split("\n")) {
+    const m = DIRECTIVE_RE.exec(raw.trim());
+    if (!m) continue;
+    const key = (m[1] ?? "").toLowerCase();
+    const rest = (m[2] ?? "").trim();
+    if (key === "allow") {
+      const a = /^([a-z0-9-]+)\s*:\s*(.*)$/.exec(rest);
+      if (!a) problems.push(`"${raw.trim()}": write \`-- allow <rule>: <reason>\``);
+      else if (reasoned(`-- allow ${a[1]}`, a[2] ?? "")) directives.allow.push({ rule: a[1] ?? "", reason: (a[2] ?? "").trim() });
+      continue;
+    }
+    if (!rest.startsWith(":")) {
+      problems.push(`"${raw.trim()}": write \`-- ${key}: <value>\``);
+      continue;
+    }
+    const value = rest.slice(1).trim();
+    if (key === "rollout") {
+      if (value === "expand" || value === "contract") directives.rollout = value;
+      else problems.push(`"-- rollout: ${value}": expected expand or contract`);
+    } else if (key === "removes") {
+      directives.removes.push(...value.split(",").map((v) => v.trim().toLowerCase().replace(/"/g, "")).filter(Boolean));
+    } else if (key === "unused-since") {
+      if (/^\d{14}_[a-z0-9_]+$/.test(value)) directives.unusedSince = value;
+      else problems.push(`"-- unused-since: ${value}": expected a migration name (<timestamp>_<name>, without .sql)`);
+    } else if (reasoned("-- previous-release-safe", value)) directives.previousReleaseSafe = value;
+  }
+  return { directives, problems };
+}
+
 export function parseSqlMigration(path: string, content: string, digest = sha256(content)): SqlMigrationFile {
   const name = basename(path, ".sql");
   const upAt = content.search(UP_RE);
   const downAt = content.search(DOWN_RE);
   if (upAt < 0) throw new Error(`${basename(path)}: missing "-- Up Migration" section`);
   const header = content.slice(0, upAt);
+  const { directives, problems } = parseDirectives(header);
   const upSql = content.slice(upAt, downAt > upAt ? downAt : undefined);
   const downSql = downAt >= 0 ? content.slice(downAt, downAt > upAt ? undefined : upAt) : "";
   return {
@@ -58,6 +129,8 @@ export function parseSqlMigration(path: string, content: string, digest = sha256
     downSql,
     up: splitStatements(upSql),
     down: splitStatements(downSql),
+    directives,
+    problems: problems.map((p) => `${basename(path)}: ${p}`),
   };
 }
 

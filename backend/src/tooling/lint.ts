@@ -1,16 +1,25 @@
 /**
- * `migrate lint`: squawk over the up AND down sections of every migration and seed. Sections are
- * linted as separate files so a rule fires on the section that breaks it. Transactional files are
- * linted with --assume-in-transaction (the runner wraps them); no-transaction files without it.
- * Not shipped in the image (squawk is a development dependency).
+ * `migrate lint`: the runner's own checks (rules.ts safety rules, rollout.ts declarations — the
+ * very checks `up` refuses a file on) plus squawk over the up AND down sections of every
+ * migration and seed. Sections are linted as separate files so a rule fires on the section that
+ * breaks it. Transactional files are linted with --assume-in-transaction (the runner wraps them);
+ * no-transaction files without it. Not shipped in the image (squawk is a development dependency).
+ *
+ * One exception syntax for both: `-- allow <rule>: <reason>` in the file's header. In up
+ * sections squawk's own `-- squawk-ignore` is refused (an exception must carry its reason and is
+ * shown by plan and the release package). squawk's findings about removing what release N−1 uses
+ * (ban-drop-column, renaming-column, …) are answered by the file's rollout declaration.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { orderSteps } from "../migrate/bundle";
 import { loadBundle } from "../migrate/manifest";
 import { type BundlePaths, defaultBundlePaths } from "../migrate/paths";
+import { contractOps, rolloutOf, unusedSinceProblems } from "../migrate/rollout";
+import { checkRules, RULES } from "../migrate/rules";
 
 const run = promisify(execFile);
 
@@ -22,18 +31,32 @@ export const PG_VERSION = "16";
 export interface LintViolation {
   file: string;
   section: "up" | "down";
+  /** 1-based line in the section (squawk) or statement number (runner rules); 0 for the file header. */
   line: number;
   rule: string;
+  /** "squawk" or "runner" (the checks `up` enforces). */
+  source: "squawk" | "runner";
   level: string;
   message: string;
   help: string | null;
+}
+
+export interface LintException {
+  file: string;
+  rule: string;
+  reason: string;
 }
 
 export interface LintReport {
   ok: boolean;
   filesChecked: number;
   violations: LintViolation[];
+  /** Findings accepted by a reasoned `-- allow` line or a contract declaration. */
+  exceptions: LintException[];
 }
+
+/** squawk rules about removing or renaming what an older release uses: rollout.ts answers them. */
+const CONTRACT_RULES = new Set(["ban-drop-column", "ban-drop-table", "renaming-column", "renaming-table", "ban-truncate-cascade"]);
 
 interface SquawkFinding {
   file: string;
@@ -72,27 +95,63 @@ async function squawk(files: string[], inTransaction: boolean): Promise<SquawkFi
 }
 
 export async function lintMigrations(paths: BundlePaths = defaultBundlePaths()): Promise<LintReport> {
-  const files = [...loadBundle(paths.migrationsDir).map((f) => ({ f, dir: "migrations" })), ...loadBundle(paths.seedsDir).map((f) => ({ f, dir: "seeds" }))];
+  const steps = orderSteps(loadBundle(paths.migrationsDir), loadBundle(paths.seedsDir));
+  const violations: LintViolation[] = [];
+  const exceptions: LintException[] = [];
+  const runner = (file: string, line: number, rule: string, message: string, help: string | null = null) =>
+    violations.push({ file, section: "up", line, rule, source: "runner", level: "Error", message, help });
+
+  // The runner's own checks: exactly what `up` refuses a pending file for.
+  for (const { kind, file: f } of steps) {
+    const file = `${kind}/${f.name}.sql`;
+    for (const p of f.problems) runner(file, 0, "header", p);
+    const rules = checkRules(f);
+    for (const p of rules.problems) runner(file, 0, "allow", p);
+    for (const b of rules.blocking) runner(file, b.statement, b.rule, `${b.message}: \`${b.sql}\``, RULES[b.rule]?.help ?? null);
+    for (const e of rules.excepted) exceptions.push({ file, rule: e.rule, reason: e.reason });
+    const rollout = rolloutOf(f);
+    for (const p of rollout.problems) runner(file, 0, "rollout", p);
+    if (rollout.rollout === "contract" && rollout.problems.length === 0) {
+      exceptions.push({ file, rule: "rollout: contract", reason: rollout.previousReleaseSafe ?? `removes ${rollout.removes.join(", ")}; unused since ${rollout.unusedSince}` });
+    }
+    if (/squawk-ignore/i.test(f.upSql)) runner(file, 0, "squawk-ignore", "`-- squawk-ignore` in an up section: write `-- allow <rule>: <reason>` in the header instead (the reason is shown by plan and the release package)");
+  }
+  for (const p of unusedSinceProblems(steps.map((s) => s.file))) runner(p.split(":")[0] ?? "bundle", 0, "rollout", p);
+
   const work = await mkdtemp(join(tmpdir(), "migrate-lint-"));
   try {
-    const origin = new Map<string, { file: string; section: "up" | "down" }>();
+    const origin = new Map<string, { file: string; section: "up" | "down"; step: (typeof steps)[number] }>();
     const groups = { tx: [] as string[], noTx: [] as string[] };
-    for (const { f, dir } of files) {
+    for (const step of steps) {
+      const { kind, file: f } = step;
       for (const section of ["up", "down"] as const) {
         const sql = section === "up" ? f.upSql : f.downSql;
         if (!sql.trim()) continue;
-        const path = join(work, `${dir}__${f.name}.${section}.sql`);
+        const path = join(work, `${kind}__${f.name}.${section}.sql`);
         await writeFile(path, sql);
-        origin.set(path, { file: `${dir}/${f.name}.sql`, section });
+        origin.set(path, { file: `${kind}/${f.name}.sql`, section, step });
         (f.transactional ? groups.tx : groups.noTx).push(path);
       }
     }
     const findings = [...(await squawk(groups.tx, true)), ...(await squawk(groups.noTx, false))];
-    const violations = findings.map((x) => {
-      const o = origin.get(x.file) ?? { file: x.file, section: "up" as const };
-      return { file: o.file, section: o.section, line: x.line + 1, rule: x.rule_name, level: x.level, message: x.message, help: x.help };
-    });
-    return { ok: violations.length === 0, filesChecked: files.length, violations };
+    for (const x of findings) {
+      const o = origin.get(x.file);
+      if (!o) continue;
+      if (o.section === "up") {
+        const f = o.step.file;
+        // Covered when the runner's rules found the same rule (reported or excepted above) …
+        if (checkRules(f).blocking.some((b) => b.rule === x.rule_name)) continue;
+        const allowed = f.directives.allow.find((a) => a.rule === x.rule_name);
+        if (allowed) {
+          if (!RULES[x.rule_name]) exceptions.push({ file: o.file, rule: x.rule_name, reason: allowed.reason });
+          continue;
+        }
+        // … or by the rollout check, which refuses the removal unless it is a declared contract.
+        if (CONTRACT_RULES.has(x.rule_name) && contractOps(f.up).length > 0) continue;
+      }
+      violations.push({ file: o.file, section: o.section, line: x.line + 1, rule: x.rule_name, source: "squawk", level: x.level, message: x.message, help: x.help });
+    }
+    return { ok: violations.length === 0, filesChecked: steps.length, violations, exceptions };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,14 +1,23 @@
 /**
- * `migrate verify`: proves the bundle round-trips on a real, empty PostgreSQL (embedded, unless a
- * database URL is given): up → seeds → down to zero → up again. The schema after going down must
- * equal the schema before the first up, and the schema after the second up must equal the first.
- * Per-migration timings are reported for the release package.
+ * `migrate verify`: proves the bundle on a real PostgreSQL (embedded, unless a database URL is
+ * given), in the one timestamp order `up` uses, twice:
+ *
+ * 1. on an empty database: up (migrations and seeds) → down to zero → up again. The schema after
+ *    going down must equal the schema before the first up, and the second up the first;
+ * 2. with representative rows: every file applied one at a time, each after generated rows were
+ *    added to every table (sample-rows.ts) — as in production, where no migration meets an empty
+ *    table — then down to zero, which must again leave the empty schema.
+ *
+ * Per-file timings (of the empty pass) are reported for the release package.
  */
 import { Client } from "pg";
-import { startEmbeddedPostgres } from "../../../infra/postgres/embedded";
+import { startEmbeddedPostgres } from "../testing/embedded-postgres";
+import { loadCheckedBundle } from "../migrate/bundle";
+import { DEFAULT_TABLES } from "../migrate/record";
 import { type BundlePaths, defaultBundlePaths } from "../migrate/paths";
 import { migrateDown, migrateUp, type RunReport } from "../migrate/runner";
 import { diffCatalogs, dumpCatalog } from "./catalog";
+import { insertSampleRows } from "./sample-rows";
 
 export interface VerifyTiming {
   kind: "migrations" | "seeds";
@@ -18,33 +27,85 @@ export interface VerifyTiming {
   reapplyMs: number | null;
 }
 
+export interface VerifyWithRows {
+  ok: boolean;
+  /** Generated rows per table, over all files. */
+  rows: Record<string, number>;
+  /** Tables the generator could not fill (their CHECK constraints rejected every candidate), with why. */
+  skipped: Array<{ table: string; reason: string }>;
+  /** Schema after down to zero (with rows present) vs the empty schema: must be empty. */
+  downDiff: string[];
+  problems: string[];
+}
+
 export interface VerifyReport {
   ok: boolean;
   postgresVersion: string;
   database: "embedded" | "external";
+  /** The order files ran in (kind/name): the same as plan, up and the release's verify step. */
+  order: string[];
   timings: VerifyTiming[];
   /** Schema after down-to-zero vs before the first up: must be empty. */
   downDiff: string[];
   /** Schema after the second up vs after the first: must be empty. */
   reapplyDiff: string[];
+  withRows: VerifyWithRows | null;
   /** Objects in the migrated schema (catalog lines), as a size indicator. */
   catalogObjects: number;
   totalMs: number;
   problems: string[];
 }
 
-async function snapshot(url: string): Promise<string[]> {
+async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    return await dumpCatalog(client);
+    return await fn(client);
   } finally {
     await client.end();
   }
 }
 
-/** `databaseUrl`: an EMPTY database to use instead of starting an embedded server. */
-export async function verifyMigrations(options: { databaseUrl?: string; paths?: BundlePaths; onProgress?: (msg: string) => void } = {}): Promise<VerifyReport> {
+const snapshot = (url: string) => withClient(url, dumpCatalog);
+// verify owns these databases: nothing serves on them.
+const NOT_PRODUCTION = { productionTier: false } as const;
+
+/** `finalUrl`: a database at the bundle's final schema, to keep generated rows valid under it. */
+async function verifyWithRows(url: string, finalUrl: string | null, paths: BundlePaths, empty: string[], progress: (m: string) => void): Promise<VerifyWithRows> {
+  const settings = { connection: url, paths, lockRetries: 0 };
+  const rows: Record<string, number> = {};
+  const skipped = new Map<string, string>();
+  const problems: string[] = [];
+  const exclude = Object.values(DEFAULT_TABLES);
+  let batch = 0;
+  const addRows = async () => {
+    const sample = await withClient(url, (c) =>
+      finalUrl ? withClient(finalUrl, (f) => insertSampleRows(c, { exclude, batch: batch++, validateWith: f })) : insertSampleRows(c, { exclude, batch: batch++ }),
+    );
+    for (const [t, n] of Object.entries(sample.inserted)) rows[t] = (rows[t] ?? 0) + n;
+    for (const s of sample.skipped) skipped.set(s.table, s.reason);
+  };
+  try {
+    // Rows are added before every file, so each one meets non-empty tables, as in production.
+    await migrateUp({ ...settings, beforeStep: addRows });
+  } catch (err) {
+    problems.push(`with representative rows: ${err instanceof Error ? err.message : String(err)}`);
+    return { ok: false, rows, skipped: [...skipped].map(([table, reason]) => ({ table, reason })), downDiff: [], problems };
+  }
+  progress("down to zero with representative rows");
+  let downDiff: string[] = [];
+  try {
+    await migrateDown({ ...settings, to: "0", guard: NOT_PRODUCTION });
+    downDiff = diffCatalogs(empty, await snapshot(url));
+    if (downDiff.length > 0) problems.push(`with representative rows: schema after down to zero differs from the empty schema (${downDiff.length} lines)`);
+  } catch (err) {
+    problems.push(`with representative rows: down to zero failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { ok: problems.length === 0, rows, skipped: [...skipped].map(([table, reason]) => ({ table, reason })), downDiff, problems };
+}
+
+/** `databaseUrl`: an EMPTY database to use instead of starting an embedded server (the rows pass then needs `rowsDatabaseUrl`). */
+export async function verifyMigrations(options: { databaseUrl?: string; rowsDatabaseUrl?: string; paths?: BundlePaths; onProgress?: (msg: string) => void } = {}): Promise<VerifyReport> {
   const started = performance.now();
   const paths = options.paths ?? defaultBundlePaths();
   const progress = options.onProgress ?? (() => undefined);
@@ -52,10 +113,8 @@ export async function verifyMigrations(options: { databaseUrl?: string; paths?: 
   try {
     const url = options.databaseUrl ?? (await server!.createDatabase("verify"));
     const settings = { connection: url, paths, lockRetries: 0 };
-    const versionClient = new Client({ connectionString: url });
-    await versionClient.connect();
-    const postgresVersion = (await versionClient.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "unknown";
-    await versionClient.end();
+    const postgresVersion = await withClient(url, async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "unknown");
+    const order = loadCheckedBundle(paths).steps.map((s) => `${s.kind}/${s.file.name}`);
 
     const problems: string[] = [];
     const phase = async (label: string, fn: () => Promise<RunReport>): Promise<RunReport | null> => {
@@ -68,9 +127,9 @@ export async function verifyMigrations(options: { databaseUrl?: string; paths?: 
       }
     };
     const empty = await snapshot(url);
-    const up = await phase("up (migrations and seeds)", () => migrateUp(settings));
+    const up = await phase("up (migrations and seeds, one timestamp order)", () => migrateUp(settings));
     const migrated = await snapshot(url);
-    const down = up ? await phase("down to zero", () => migrateDown({ ...settings, to: "0" })) : null;
+    const down = up ? await phase("down to zero", () => migrateDown({ ...settings, to: "0", guard: NOT_PRODUCTION })) : null;
     const reverted = await snapshot(url);
     const again = down ? await phase("up again", () => migrateUp(settings)) : null;
     const remigrated = await snapshot(url);
@@ -82,13 +141,23 @@ export async function verifyMigrations(options: { databaseUrl?: string; paths?: 
     if (downDiff.length > 0) problems.push(`schema after down to zero differs from the empty schema (${downDiff.length} lines)`);
     if (reapplyDiff.length > 0) problems.push(`schema after re-applying differs from the first apply (${reapplyDiff.length} lines)`);
     if (down) problems.push(...timings.filter((t) => t.downMs === null).map((t) => `${t.name} was not reverted by down to zero`));
+
+    let withRows: VerifyWithRows | null = null;
+    const rowsUrl = options.rowsDatabaseUrl ?? (server ? await server.createDatabase("verify_rows") : undefined);
+    if (rowsUrl) {
+      progress("up with representative rows, one file at a time");
+      withRows = await verifyWithRows(rowsUrl, again ? url : null, paths, empty, progress);
+      problems.push(...withRows.problems);
+    }
     return {
       ok: problems.length === 0,
       postgresVersion,
       database: server ? "embedded" : "external",
+      order,
       timings,
       downDiff,
       reapplyDiff,
+      withRows,
       catalogObjects: migrated.length,
       totalMs: Math.round(performance.now() - started),
       problems,
