@@ -45,7 +45,7 @@ export const rdsForceTls: StackValidationPolicy = {
       const kind = cluster ? "aws.rds.ClusterParameterGroup" : "aws.rds.ParameterGroup";
       const groupName = known(() => asString(db.props[key]));
       const group = groupFor(db, key, args.resources.filter((r) => isOneOf(r.type, cluster ? T.rdsClusterParameterGroup : T.rdsParameterGroup)));
-      const declare = `declare a ${kind} with ${param.name}=${param.on[0]} and set ${key} to it`;
+      const declare = `declare an ${kind} with ${param.name}=${param.on[0]} and set ${key} to it`;
       if (!groupName || groupName.startsWith("default.")) {
         report(`Database '${db.name}' uses the default parameter group, which cannot be changed to force TLS: ${declare}.`, db.urn);
         continue;
