@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { controls } from "../../lib/controls";
-import { asArray, asRecord, asString, isRecord, known } from "../../lib/props";
+import { asArray, asRecord, asString, known } from "../../lib/props";
 import { configOf, forTypes } from "../../lib/rule";
 import { isArchiveBucket, isTarget, joinBuckets, lbLogTargets, type JoinedBucket } from "../../lib/s3join";
 import { T } from "../../lib/types";
@@ -198,7 +198,7 @@ export const s3ArchiveNeverExpires: StackValidationPolicy = {
       const split = parts.lifecycle.flatMap((p) => asArray(p.props.rules).map(asRecord).filter((r) => r.status === "Enabled").map((r) => ({ rule: r, on: p })));
       for (const { rule, on } of [...inline, ...split]) {
         const when = expiresCurrent(rule);
-        if (!when || !isRecord(rule) || !selectsReleases(filterOf(rule), releasePrefixes, objectTags)) continue;
+        if (!when || !selectsReleases(filterOf(rule), releasePrefixes, objectTags)) continue;
         const f = filterOf(rule);
         report(`Lifecycle rule '${asString(rule.id) ?? "(unnamed)"}' of archive bucket '${bucket.name}' expires ${f.prefix ? `objects under '${f.prefix}'` : "every object"} ${when}, including the releases under ${releasePrefixes.join(", ")}: remove its expiration, or narrow its filter to a prefix outside ${releasePrefixes.join(", ")}.`, on.urn);
       }
