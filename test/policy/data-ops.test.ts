@@ -68,6 +68,13 @@ const resourceCases: ResourceCase[] = [
     expected: ["Lifecycle policy 'api-repo-lifecycle' rule 2 keeps only 5 released images: set countNumber to at least 100, so a rollback target is never expired."],
   },
   { policy: ecrNoForceDelete, fixture: "repository", mutate: (p) => ({ ...p, forceDelete: true }), expected: ["Repository 'api-repo' would be deleted with every released image in it: set forceDelete to false."] },
+  {
+    label: "a pushed image deleted with its resource",
+    policy: ecrNoForceDelete,
+    fixture: "promotion",
+    mutate: (p) => ({ ...p, keepRemotely: false }),
+    expected: ["Pushed image 'api-promotion' would be deleted from the registry when the resource is replaced or removed (the release's rollback target): set keepRemotely to true."],
+  },
   { policy: s3NoForceDestroy, fixture: "archive", mutate: (p) => ({ ...p, forceDestroy: true }), expected: ["Bucket 'archive' would be deleted with every object in it: set forceDestroy to false."] },
 ];
 
@@ -187,6 +194,14 @@ describe("DATA-OPS rules, invoked directly", () => {
         expect(r === NOT_APPLICABLE || r.length === 0, `${p.name} on ${f.name}: ${String(r)}`).toBe(true);
       }
     }
+  });
+
+  it("no archived object is deleted around its lock", async () => {
+    const object = { type: "aws:s3/bucketObjectv2:BucketObjectv2", name: "release-archive-orders-api-manifest.json", props: { bucket: "archive-bucket-1a2b3c", key: "releases/api/1.0.0/manifest.json", forceDestroy: false } };
+    expect(await resourceViolations(s3NoForceDestroy, object)).toEqual([]);
+    expect(await resourceViolations(s3NoForceDestroy, { ...object, props: { ...object.props, forceDestroy: true } })).toEqual([
+      "Object 'release-archive-orders-api-manifest.json' would be deleted bypassing its object lock (governance retention): set forceDestroy to false.",
+    ]);
   });
 
   it("stateful resources carry protect where the stack requires it; the archive is the only bucket that must", async () => {

@@ -208,6 +208,7 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
     expect: ["DATA-ECR-01-keep-released-images", "orders-api-repo-lifecycle"],
   },
   { name: "repository force-deletable", source: "ORG (release retention)", apply: (g) => g.set("orders-api-repo", { forceDelete: true }), expect: ["DATA-ECR-02-no-force-delete", "orders-api-repo"] },
+  { name: "promoted image deleted from the registry with its resource", source: "ORG (release retention)", apply: (g) => g.set("orders-api-promotion", { keepRemotely: false }), expect: ["DATA-ECR-02-no-force-delete", "orders-api-promotion"] },
   { name: "repository no longer protected", source: "ORG (protect)", apply: (g) => (g.get("orders-api-repo").protect = false), expect: ["DATA-DEL-01-stateful-protected", "orders-api-repo"] },
   {
     name: "repository policy lets anyone pull",
@@ -259,6 +260,7 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
     apply: (g) => g.editContainer("orders-api-task", (c) => (c.linuxParameters = { initProcessEnabled: true, capabilities: { add: ["SYS_ADMIN"], drop: ["ALL"] } })),
     expect: ["SEC-ECS-11-no-added-capabilities", "orders-api-task"],
   },
+  { name: "container keeps default capabilities (drop ALL removed)", source: "ORG (least privilege)", apply: (g) => g.editContainer("orders-api-task", (c) => (c.linuxParameters = { initProcessEnabled: true })), expect: ["SEC-ECS-11-no-added-capabilities", "orders-api-task"] },
   { name: "task shares the host PID namespace", source: "FSBP ECS.3", apply: (g) => g.set("orders-api-task", { pidMode: "host" }), expect: ["SEC-ECS-12-no-host-namespaces", "orders-api-task"] },
   { name: "Container Insights disabled", source: "FSBP ECS.12", apply: (g) => g.set("cluster", { settings: [{ name: "containerInsights", value: "disabled" }] }), expect: ["SEC-ECS-13-container-insights", "cluster"] },
   { name: "Container Insights setting dropped", source: "FSBP ECS.12", apply: (g) => g.unset("cluster", "settings"), expect: ["SEC-ECS-13-container-insights", "cluster"] },
@@ -278,6 +280,12 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
     name: "secrets readable on Resource '*'",
     source: "ORG (least privilege)",
     apply: (g) => g.editJson("orders-api-execution-policy", "policy", (d) => ((d.Statement as Array<Record<string, unknown>>)[3]!.Resource = "*")),
+    expect: ["SEC-IAM-03-no-resource-star", "orders-api-execution-policy"],
+  },
+  {
+    name: "execution role may read every secret of the account",
+    source: "ORG (least privilege)",
+    apply: (g) => g.editJson("orders-api-execution-policy", "policy", (d) => ((d.Statement as Array<Record<string, unknown>>)[3]!.Resource = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:*")),
     expect: ["SEC-IAM-03-no-resource-star", "orders-api-execution-policy"],
   },
   { name: "kms:Decrypt on every key", source: "FSBP KMS.2", apply: (g) => g.editJson("orders-api-execution-policy", "policy", (d) => ((d.Statement as Array<Record<string, unknown>>)[4]!.Resource = "*")), expect: ["SEC-IAM-03-no-resource-star", "orders-api-execution-policy"] },
@@ -328,6 +336,7 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
 
   // KMS
   { name: "data key rotation off", source: "FSBP KMS.4, CIS 3.6", apply: (g) => g.set("keys-data", { enableKeyRotation: false }), expect: ["SEC-KMS-01-key-rotation", "keys-data"] },
+  { name: "data key rotates only every 7 years", source: "FSBP KMS.4, ORG", apply: (g) => g.set("keys-data", { rotationPeriodInDays: 2560 }), expect: ["SEC-KMS-01-key-rotation", "keys-data"] },
   { name: "artifacts key deletion window at the 7-day minimum", source: "FSBP KMS.3", apply: (g) => g.set("keys-artifacts", { deletionWindowInDays: 7 }), expect: ["DATA-KMS-01-deletion-window", "keys-artifacts"] },
   { name: "logs key disabled", source: "FSBP KMS.3", apply: (g) => g.set("keys-logs", { isEnabled: false }), expect: ["DATA-KMS-01-deletion-window", "keys-logs"] },
   { name: "data key no longer protected", source: "ORG (protect)", apply: (g) => (g.get("keys-data").protect = false), expect: ["DATA-DEL-01-stateful-protected", "keys-data"] },
@@ -415,6 +424,7 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
   { name: "rds.force_ssl dropped from the parameter group", source: "ORG (TLS)", apply: (g) => g.set("database-params", { parameters: [{ name: "log_min_duration_statement", value: "250" }] }), expect: ["SEC-RDS-02-force-tls", "database-params"] },
   { name: "database back on the default parameter group", source: "ORG (TLS)", apply: (g) => g.unset("database-instance", "parameterGroupName"), expect: ["SEC-RDS-02-force-tls", "database-instance"] },
   { name: "master password set instead of managed", source: "ORG (secrets)", apply: (g) => g.set("database-instance", { manageMasterUserPassword: false, password: "correct-horse-battery" }), expect: ["SEC-RDS-03-managed-master-password", "database-instance"] },
+  { name: "database on the expired rds-ca-2019 certificate authority", source: "ORG (TLS)", apply: (g) => g.set("database-instance", { caCertIdentifier: "rds-ca-2019" }), expect: ["SEC-RDS-10-current-certificate-authority", "database-instance"] },
   { name: "IAM authentication off", source: "FSBP RDS.10", apply: (g) => g.set("database-instance", { iamDatabaseAuthenticationEnabled: false }), expect: ["SEC-RDS-04-iam-authentication", "database-instance"] },
   { name: "admin user named postgres", source: "FSBP RDS.25", apply: (g) => g.set("database-instance", { username: "postgres" }), expect: ["SEC-RDS-05-custom-admin-username", "database-instance"] },
   { name: "no DB subnet group", source: "FSBP RDS.18", apply: (g) => g.unset("database-instance", "dbSubnetGroupName"), expect: ["SEC-RDS-06-in-stack-subnets", "database-instance"] },
@@ -540,6 +550,8 @@ export const COMPLIANT_VARIATIONS: GraphChange[] = [
   { name: "service without an explicit platform version", source: "defaults to LATEST", apply: (g) => g.unset("orders-api-service", "platformVersion") },
   { name: "one more plain environment variable", source: "not secret", apply: (g) => g.editContainer("orders-api-task", (c) => (c.environment as unknown[]).push({ name: "LOG_FORMAT", value: "json" })) },
   { name: "container user by name", source: "non-root", apply: (g) => g.editContainer("orders-api-task", (c) => (c.user = "node")) },
+  { name: "data key rotates every 180 days", source: "stricter", apply: (g) => g.set("keys-data", { rotationPeriodInDays: 180 }) },
+  { name: "database on the RSA 4096 certificate authority", source: "current CA", apply: (g) => g.set("database-instance", { caCertIdentifier: "rds-ca-rsa4096-g1" }) },
   { name: "database on PostgreSQL 17", source: "supported", apply: (g) => g.set("database-instance", { engineVersion: "17.2" }) },
   { name: "backups kept 35 days", source: "stricter", apply: (g) => g.set("database-instance", { backupRetentionPeriod: 35 }) },
   { name: "log retention ten years", source: "stricter", apply: (g) => g.set("orders-api-logs", { retentionInDays: 3653 }) },

@@ -50,7 +50,7 @@ describe("offline policy runner", () => {
           type: "aws:s3/bucket:Bucket",
           enforcementLevel: "mandatory",
           severity: "critical",
-          controls: ["FSBP:S3.8", "FSBP:S3.1", "CIS:2.1.4"],
+          controls: ["FSBP:S3.8", "CIS:2.1.4"],
           message: "Bucket 'archive' has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true.",
         },
       ],

@@ -29,7 +29,7 @@ import { iamNoAdminManagedPolicies, iamNoFullAdmin, iamNoResourceStar, iamNoServ
 import { kmsKeyRotation, kmsPolicyLockoutCheck } from "../../infra/policy/sec-ops/rules/kms";
 import { defaultGroupClosed, naclAdminPorts, sgEgressToInternet, sgHttpOnlyToRedirect, sgWorldOnly443 } from "../../infra/policy/sec-ops/rules/network";
 import { escalationLevels, highUrgencyServices, monitorsLinkRunbook, pagingMonitorsNotify, sloBurnRateMonitors } from "../../infra/policy/sec-ops/rules/ops";
-import { rdsAutoMinorUpgrade, rdsCustomAdminUsername, rdsForceTls, rdsIamAuth, rdsInVpc, rdsLogExports, rdsManagedMasterPassword, rdsSupportedEngine } from "../../infra/policy/sec-ops/rules/rds";
+import { rdsAutoMinorUpgrade, rdsCurrentCertificate, rdsCustomAdminUsername, rdsForceTls, rdsIamAuth, rdsInVpc, rdsLogExports, rdsManagedMasterPassword, rdsSupportedEngine } from "../../infra/policy/sec-ops/rules/rds";
 import { s3AclsDisabled, s3PublicAccessBlock, s3SseKms, s3TlsOnly } from "../../infra/policy/sec-ops/rules/s3";
 import { secOpsPolicies } from "../../infra/policy/sec-ops/rules";
 import { add, patch, without, type ResourceCase, type StackCase } from "./cases";
@@ -140,6 +140,13 @@ const resourceCases: ResourceCase[] = [
     mutate: (p) => ({ ...p, containerDefinitions: containerDefinitions({ linuxParameters: { capabilities: { add: ["SYS_PTRACE", "CAP_NET_ADMIN"], drop: ["ALL"] } } }) }),
     expected: ["Container 'api' of task definition 'api-task' adds Linux capabilities SYS_PTRACE, NET_ADMIN: remove linuxParameters.capabilities.add (keep drop: ['ALL'])."],
   },
+  {
+    label: "default capabilities kept",
+    policy: ecsNoAddedCapabilities,
+    fixture: "taskDefinition",
+    mutate: (p) => ({ ...p, containerDefinitions: containerDefinitions({ linuxParameters: { initProcessEnabled: true } }) }),
+    expected: ["Container 'api' of task definition 'api-task' keeps the runtime's default Linux capabilities: set linuxParameters.capabilities.drop to ['ALL']."],
+  },
   { policy: ecsNoHostNamespaces, fixture: "taskDefinition", mutate: (p) => ({ ...p, pidMode: "host" }), expected: ["Task definition 'api-task' shares the host's process namespace: remove pidMode (or set it to 'task')."] },
   { policy: ecsContainerInsights, fixture: "cluster", mutate: (p) => ({ ...p, settings: [{ name: "containerInsights", value: "disabled" }] }), expected: ["Cluster 'cluster' has Container Insights 'disabled': add settings [{ name: 'containerInsights', value: 'enhanced' }]."] },
   { policy: ecsContainerInsights, fixture: "cluster", mutate: (p) => ({ ...p, settings: [] }), expected: ["Cluster 'cluster' has Container Insights unset: add settings [{ name: 'containerInsights', value: 'enhanced' }]."] },
@@ -177,8 +184,16 @@ const resourceCases: ResourceCase[] = [
     mutate: (p) => ({ ...p, policy: docWith({ Effect: "Allow", Action: ["kms:Decrypt", "ecr:GetAuthorizationToken"], Resource: "*" }) }),
     expected: ["Policy of 'api-task-policy' grants kms:Decrypt on Resource '*': name the ARNs of the resources these actions touch."],
   },
+  {
+    label: "every secret of the account",
+    policy: iamNoResourceStar,
+    fixture: "role",
+    mutate: (p) => ({ ...p, inlinePolicies: [{ name: "secrets", policy: docWith({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:*" }) }] }),
+    expected: ["Policy of 'api-execution-role' grants secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-central-1:123456789012:secret:*, every resource of its kind: name the ARNs of the resources these actions touch."],
+  },
   { policy: iamNoUserPolicies, fixture: "policyAttachment", mutate: (p) => ({ ...p, users: ["deploy-bot"] }), expected: ["'readonly-attach' attaches a policy to an IAM user: attach it to a role that the workload or person assumes."] },
   { policy: kmsKeyRotation, fixture: "kmsKey", mutate: (p) => ({ ...p, enableKeyRotation: false }), expected: ["KMS key 'data-key' does not rotate: set enableKeyRotation to true."] },
+  { label: "a slow rotation period", policy: kmsKeyRotation, fixture: "kmsKey", mutate: (p) => ({ ...p, rotationPeriodInDays: 2560 }), expected: ["KMS key 'data-key' rotates only every 2560 days: set rotationPeriodInDays to at most 365."] },
   { policy: kmsPolicyLockoutCheck, fixture: "kmsKey", mutate: (p) => ({ ...p, bypassPolicyLockoutSafetyCheck: true }), expected: ["'data-key' bypasses the KMS key policy lockout safety check: remove bypassPolicyLockoutSafetyCheck (or set it to false)."] },
   {
     policy: sgEgressToInternet,
@@ -235,6 +250,12 @@ const resourceCases: ResourceCase[] = [
   },
   { policy: rdsAutoMinorUpgrade, fixture: "database", mutate: (p) => ({ ...p, autoMinorVersionUpgrade: false }), expected: ["Database 'db' does not take minor version upgrades: set autoMinorVersionUpgrade to true."] },
   { policy: rdsLogExports, fixture: "database", mutate: (p) => ({ ...p, enabledCloudwatchLogsExports: [] }), expected: ["Database 'db' does not export its postgresql log(s) to CloudWatch Logs: add 'postgresql' to enabledCloudwatchLogsExports."] },
+  {
+    policy: rdsCurrentCertificate,
+    fixture: "database",
+    mutate: (p) => ({ ...p, caCertIdentifier: "rds-ca-2019" }),
+    expected: ["Database 'db' uses the expired certificate authority 'rds-ca-2019': set caCertIdentifier to 'rds-ca-rsa2048-g1' (or remove it for the current default)."],
+  },
   {
     policy: monitorsLinkRunbook,
     fixture: "pagingMonitor",

@@ -95,12 +95,16 @@ export const ecrKeepsReleasedImages: ResourceValidationPolicy = {
 
 export const ecrNoForceDelete: ResourceValidationPolicy = {
   name: "DATA-ECR-02-no-force-delete",
-  description: "No ECR repository can be deleted together with the images in it.",
+  description: "No ECR repository can be deleted together with the images in it, and no pushed release image is deleted from the registry with its Pulumi resource.",
   severity: "high",
   enforcementLevel: "mandatory",
   ...controls({ docType: "aws:ecr/repository:Repository" }),
-  validateResource: forTypes(T.ecrRepository, (props, args, report) => {
-    if (props.forceDelete === true) report(`Repository '${args.name}' would be deleted with every released image in it: set forceDelete to false.`);
+  validateResource: forTypes([...T.ecrRepository, "docker:index/registryImage:RegistryImage"], (props, args, report) => {
+    if (isOneOf(args.type, T.ecrRepository)) {
+      if (props.forceDelete === true) report(`Repository '${args.name}' would be deleted with every released image in it: set forceDelete to false.`);
+    } else if (props.keepRemotely !== true) {
+      report(`Pushed image '${args.name}' would be deleted from the registry when the resource is replaced or removed (the release's rollback target): set keepRemotely to true.`);
+    }
   }),
 };
 

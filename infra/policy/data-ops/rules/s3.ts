@@ -8,7 +8,7 @@ import { controls } from "../../lib/controls";
 import { asArray, asRecord, asString, known } from "../../lib/props";
 import { configOf, forTypes } from "../../lib/rule";
 import { isArchiveBucket, isTarget, joinBuckets, lbLogTargets, type JoinedBucket } from "../../lib/s3join";
-import { T } from "../../lib/types";
+import { T, isOneOf } from "../../lib/types";
 
 function eachBucket(joined: JoinedBucket[], report: ReportViolation, check: (b: JoinedBucket) => string | undefined): void {
   for (const b of joined) {
@@ -139,6 +139,8 @@ export const s3AccessLogging: StackValidationPolicy = {
   },
 };
 
+const BUCKET_OBJECTS = ["aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject"];
+
 /** Tags the release archive stamps on every object (infra/components/release-archive.ts). */
 export const RELEASE_OBJECT_TAG_KEYS = ["environment", "purpose", "owner", "data-classification", "service", "release-version", "git-sha", "sha256", "image-digest"];
 
@@ -190,7 +192,7 @@ export const s3ArchiveNeverExpires: StackValidationPolicy = {
   },
   validateStack: (args, report) => {
     const { releasePrefixes } = configOf<ArchiveExpiryConfig>(args, { releasePrefixes: ["releases/"] });
-    const objects = args.resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" || r.type === "aws:s3/bucketObject:BucketObject");
+    const objects = args.resources.filter((r) => isOneOf(r.type, BUCKET_OBJECTS));
     for (const { bucket, parts } of joinBuckets(args.resources).filter((b) => isArchiveBucket(b.bucket))) {
       const names = [known(() => asString(bucket.props.bucket)), known(() => asString(bucket.props.id))].filter(Boolean);
       const objectTags = objects.filter((o) => names.includes(known(() => asString(o.props.bucket)))).map((o) => (known(() => asRecord(o.props.tags)) ?? {}) as Record<string, string>);
@@ -208,12 +210,14 @@ export const s3ArchiveNeverExpires: StackValidationPolicy = {
 
 export const s3NoForceDestroy: ResourceValidationPolicy = {
   name: "DATA-S3-07-no-force-destroy",
-  description: "No bucket can be deleted together with its objects (forceDestroy), least of all the release archive.",
+  description: "No bucket can be deleted together with its objects (forceDestroy), least of all the release archive; no object's deletion bypasses its lock.",
   severity: "high",
   enforcementLevel: "mandatory",
   ...controls({ docType: "aws:s3/bucket:Bucket" }),
-  validateResource: forTypes(T.bucket, (props, args, report) => {
-    if (props.forceDestroy === true) report(`Bucket '${args.name}' would be deleted with every object in it: set forceDestroy to false.`);
+  validateResource: forTypes([...T.bucket, ...BUCKET_OBJECTS], (props, args, report) => {
+    if (props.forceDestroy !== true) return;
+    if (isOneOf(args.type, BUCKET_OBJECTS)) report(`Object '${args.name}' would be deleted bypassing its object lock (governance retention): set forceDestroy to false.`);
+    else report(`Bucket '${args.name}' would be deleted with every object in it: set forceDestroy to false.`);
   }),
 };
 

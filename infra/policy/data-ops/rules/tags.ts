@@ -17,7 +17,7 @@ export const dataStoreTags: ResourceValidationPolicy = {
   description: "Data stores carry `data-classification` and `owner` tags.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  ...controls({ fsbp: ["SecretsManager.5", "RDS.28", "RDS.29"], docType: "aws:s3/bucket:Bucket" }),
+  ...controls({ fsbp: ["SecretsManager.5"] }),
   configSchema: {
     properties: { classifications: { type: "array", items: { type: "string" }, default: CLASSIFICATIONS, description: "Accepted data-classification values." } },
   },

@@ -227,7 +227,7 @@ interface CapabilityConfig {
 
 export const ecsNoAddedCapabilities: ResourceValidationPolicy = {
   name: "SEC-ECS-11-no-added-capabilities",
-  description: "Containers add no Linux capabilities and map no host devices.",
+  description: "Containers drop every Linux capability (drop: ['ALL']), add none back, and map no host devices.",
   severity: "high",
   enforcementLevel: "mandatory",
   ...controls({ docType: "aws:ecs/taskDefinition:TaskDefinition" }),
@@ -242,6 +242,8 @@ export const ecsNoAddedCapabilities: ResourceValidationPolicy = {
       const linux = asRecord(c.linuxParameters);
       const added = asArray(asRecord(linux.capabilities).add).map((x) => String(x).toUpperCase().replace(/^CAP_/, "")).filter((x) => !allowed.includes(x));
       if (added.length > 0) report(`Container '${name}' of task definition '${args.name}' adds Linux capabilities ${added.join(", ")}: remove linuxParameters.capabilities.add (keep drop: ['ALL']).`);
+      const dropped = asArray(asRecord(linux.capabilities).drop).map((x) => String(x).toUpperCase());
+      if (!dropped.includes("ALL")) report(`Container '${name}' of task definition '${args.name}' keeps the runtime's default Linux capabilities: set linuxParameters.capabilities.drop to ['ALL'].`);
       if (asArray(linux.devices).length > 0) report(`Container '${name}' of task definition '${args.name}' maps host devices: remove linuxParameters.devices.`);
     }
   }),

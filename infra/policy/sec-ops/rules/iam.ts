@@ -81,6 +81,9 @@ export const UNSCOPED_ACTIONS = [
   "ssmmessages:*",
 ];
 
+/** Every resource of a kind in an account (`…:123456789012:key/*`), or every bucket and object (`arn:aws:s3:::*`). */
+const ALL_OF_KIND = /^arn:aws[a-z-]*:(s3:::\*|[a-z0-9-]+:[^:]*:(\d{12}|\*):(?:[a-z-]+[:/])?\*)$/i;
+
 interface ScopeConfig {
   unscopedActions: string[];
 }
@@ -96,11 +99,15 @@ export const iamNoResourceStar: ResourceValidationPolicy = {
   },
   validateResource: forTypes(DOCUMENT_TYPES, (_props, args, report) => {
     const { unscopedActions } = configOf<ScopeConfig>(args, { unscopedActions: UNSCOPED_ACTIONS });
-    const scoped = allowStatements(args)
+    const statements = allowStatements(args);
+    const scoped = statements
       .filter((s) => s.resources.includes("*"))
       .flatMap((s) => s.actions)
       .filter((a) => !isFullAdmin(a) && !unscopedActions.some((p) => globMatch(p, a)));
     if (scoped.length > 0) report(`Policy of '${args.name}' grants ${[...new Set(scoped)].join(", ")} on Resource '*': name the ARNs of the resources these actions touch.`);
+    // `arn:aws:secretsmanager:…:secret:*`, `arn:aws:kms:…:key/*`, `arn:aws:s3:::*`: every resource of a kind.
+    const everyOfKind = statements.flatMap((s) => s.resources.filter((r) => r !== "*" && ALL_OF_KIND.test(r)).map((r) => ({ r, actions: s.actions })));
+    for (const { r, actions } of everyOfKind) report(`Policy of '${args.name}' grants ${actions.join(", ")} on ${r}, every resource of its kind: name the ARNs of the resources these actions touch.`);
   }),
 };
 

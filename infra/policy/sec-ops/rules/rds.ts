@@ -224,4 +224,23 @@ export const rdsLogExports: ResourceValidationPolicy = {
   }),
 };
 
-export const rdsSecurityPolicies = [rdsForceTls, rdsManagedMasterPassword, rdsIamAuth, rdsCustomAdminUsername, rdsInVpc, rdsSupportedEngine, rdsAutoMinorUpgrade, rdsLogExports];
+/** Certificate authorities whose certificates have expired (rds-ca-2019 on 2024-08-22). */
+export const EXPIRED_RDS_CAS = ["rds-ca-2015", "rds-ca-2019"];
+
+export const rdsCurrentCertificate: ResourceValidationPolicy = {
+  name: "SEC-RDS-10-current-certificate-authority",
+  description: "Databases present a server certificate from a current RDS certificate authority, so clients can verify TLS.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  ...controls({ docType: "aws:rds/instance:Instance" }),
+  configSchema: {
+    properties: { expiredAuthorities: { type: "array", items: { type: "string" }, default: EXPIRED_RDS_CAS, description: "RDS certificate authorities that may no longer be used." } },
+  },
+  validateResource: forTypes([...T.rdsInstance, ...T.rdsClusterInstance], (props, args, report) => {
+    const { expiredAuthorities } = configOf<{ expiredAuthorities: string[] }>(args, { expiredAuthorities: EXPIRED_RDS_CAS });
+    const ca = asString(props.caCertIdentifier);
+    if (ca && expiredAuthorities.includes(ca)) report(`Database '${args.name}' uses the expired certificate authority '${ca}': set caCertIdentifier to 'rds-ca-rsa2048-g1' (or remove it for the current default).`);
+  }),
+};
+
+export const rdsSecurityPolicies = [rdsForceTls, rdsManagedMasterPassword, rdsIamAuth, rdsCustomAdminUsername, rdsInVpc, rdsSupportedEngine, rdsAutoMinorUpgrade, rdsLogExports, rdsCurrentCertificate];

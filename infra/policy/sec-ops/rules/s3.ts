@@ -23,7 +23,7 @@ export const s3PublicAccessBlock: StackValidationPolicy = {
   description: "Every S3 bucket has a public access block with all four settings on.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  ...controls({ fsbp: ["S3.8", "S3.1"], cis: ["2.1.4"] }),
+  ...controls({ fsbp: ["S3.8"], cis: ["2.1.4"] }),
   remediationSteps: "Declare aws.s3.BucketPublicAccessBlock for the bucket with the four block/ignore/restrict flags set to true.",
   validateStack: (args, report) =>
     eachBucket(args.resources, report, ({ bucket, parts }) => {
