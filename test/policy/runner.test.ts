@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET_SIG, SIG_KEY, UNKNOWN, type Deployment } from "../../infra/preview/deployment";
-import { PolicyConfigError, PolicyRunner, toJson, toMarkdown, toSarif } from "../../infra/policy/runner";
+import { loadPolicyConfig, PolicyConfigError, PolicyRunner, toJson, toMarkdown, toSarif } from "../../infra/policy/runner";
 import { containerDefinitions, fixtures, toDeployment, urnOf, type Fixture } from "./fixtures";
 
 let runner: PolicyRunner;
@@ -89,6 +89,18 @@ describe("offline policy runner", () => {
       ["DATA-RDS-04-multi-az", "mandatory", "Database 'db' runs in a single availability zone: set multiAz to true."],
     ]);
     await expect(runner.evaluate(weak, { config: { "DATA-RDS-03-backup-retention": { properties: { minimumDays: "seven" } } } })).rejects.toThrow(PolicyConfigError);
+  });
+
+  it("behaves by the policy config, never by the stack's name", async () => {
+    const relaxed = (stack: string): Deployment =>
+      graph((fs) => ({ ...fs, service: { ...fs.service!, props: { ...fs.service!.props, enableExecuteCommand: true } }, loadBalancer: { ...fs.loadBalancer!, props: { ...fs.loadBalancer!.props, enableDeletionProtection: false } } }), stack);
+    const findings = (r: { violations: Array<{ policy: string; enforcementLevel: string; message: string }> }) => r.violations.map((v) => `${v.enforcementLevel} ${v.policy}: ${v.message}`);
+    const prod = await runner.evaluate(relaxed("prod"), { stack: "prod" });
+    expect(prod.violations.map((v) => v.policy)).toEqual(["SEC-ALB-05-deletion-protection", "SEC-ECS-10-no-execute-command"]);
+    // Another production-tier stack: prod's settings in its own file give prod's findings.
+    expect(findings(await runner.evaluate(relaxed("eu-live"), { stack: "eu-live", config: loadPolicyConfig("prod") }))).toEqual(findings(prod));
+    // A stack named prod with staging's settings is judged as staging.
+    expect(findings(await runner.evaluate(relaxed("prod"), { stack: "prod", config: loadPolicyConfig("staging") }))).toEqual([]);
   });
 
   it("keeps the analyzer's unknown and secret semantics", async () => {
