@@ -6,7 +6,7 @@ import { serviceAfterMigration } from "../../infra/policy/data-ops/rules/migrati
 import { deployPromotedImages } from "../../infra/policy/data-ops/rules/migrations";
 import { rdsBackupRetention, rdsCopyTags, rdsDeletionProtection, rdsEncryptionCmk, rdsFinalSnapshot, rdsMultiAz, rdsPerformanceInsightsEncrypted } from "../../infra/policy/data-ops/rules/rds";
 import { ecrKeepsReleasedImages, ecrNoForceDelete, kmsDeletionWindow, secretRecoveryWindow, statefulProtected } from "../../infra/policy/data-ops/rules/retention";
-import { s3AccessLogging, s3ArchiveNeverExpires, s3ArchiveObjectLock, s3ArchiveResourcesJoined, s3Lifecycle, s3NoForceDestroy, s3Versioning } from "../../infra/policy/data-ops/rules/s3";
+import { s3AccessLogging, s3ArchiveNeverExpires, s3ArchiveObjectLock, s3ArchiveResourcesJoined, s3Lifecycle, s3LogRetention, s3NoForceDestroy, s3Versioning } from "../../infra/policy/data-ops/rules/s3";
 import { dataStoreTags } from "../../infra/policy/data-ops/rules/tags";
 import { patch, without, type ResourceCase, type StackCase } from "./cases";
 import { fixtures, furn, urnOf } from "./fixtures";
@@ -112,6 +112,16 @@ const stackCases: StackCase[] = [
       {
         urn: urnOf("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "archive-lifecycle"),
         message: "Lifecycle rule 'expire-old' of archive bucket 'archive' expires objects under 'releases/' after 365 days, including the releases under releases/: remove its expiration, or narrow its filter to a prefix outside releases/.",
+      },
+    ],
+  },
+  {
+    policy: s3LogRetention,
+    mutate: (fs) => patch(fs, "logsLifecycle", { rules: [{ id: "expire-logs", status: "Enabled", filter: {}, expiration: { days: 7 } }] }),
+    expected: [
+      {
+        urn: urnOf("aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "access-logs-lifecycle"),
+        message: "Lifecycle rule 'expire-logs' of log bucket 'access-logs' deletes access logs after 7 days: set expiration.days to at least 90 (the stack's alb.accessLogRetentionDays).",
       },
     ],
   },

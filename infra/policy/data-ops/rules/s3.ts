@@ -121,15 +121,7 @@ export const s3AccessLogging: StackValidationPolicy = {
   validateStack: (args, report) => {
     const joined = joinBuckets(args.resources);
     // A bucket named as some bucket's log target is a log bucket; logging it into itself loops.
-    const targets = new Set<string>(
-      joined.flatMap(({ bucket, parts }) => [
-        ...parts.logging.flatMap((p) => (p.propertyDependencies?.targetBucket ?? []).map((d) => d.urn)),
-        ...parts.logging.map((p) => asString(p.props.targetBucket)),
-        asString(asRecord(bucket.props.logging).targetBucket),
-        ...asArray(bucket.props.loggings).map((l) => asString(asRecord(l).targetBucket)),
-      ].filter((t): t is string => t !== undefined)),
-    );
-    for (const t of lbLogTargets(args.resources)) targets.add(t);
+    const targets = logTargets(joined, args.resources);
     eachBucket(joined, report, ({ bucket, parts }) => {
       if (isTarget(bucket, targets)) return undefined;
       const inline = asString(asRecord(bucket.props.logging).targetBucket) ?? asArray(bucket.props.loggings).map((l) => asString(asRecord(l).targetBucket)).find(Boolean);
@@ -221,4 +213,50 @@ export const s3NoForceDestroy: ResourceValidationPolicy = {
   }),
 };
 
-export const s3Policies = [s3Versioning, s3ArchiveObjectLock, s3ArchiveResourcesJoined, s3Lifecycle, s3AccessLogging, s3ArchiveNeverExpires, s3NoForceDestroy];
+/** Buckets other buckets or load balancers write their access logs into. */
+function logTargets(joined: JoinedBucket[], resources: PolicyResource[]): Set<string> {
+  const targets = new Set<string>(
+    joined.flatMap(({ bucket, parts }) =>
+      [
+        ...parts.logging.flatMap((p) => (p.propertyDependencies?.targetBucket ?? []).map((d) => d.urn)),
+        ...parts.logging.map((p) => asString(p.props.targetBucket)),
+        asString(asRecord(bucket.props.logging).targetBucket),
+        ...asArray(bucket.props.loggings).map((l) => asString(asRecord(l).targetBucket)),
+      ].filter((t): t is string => t !== undefined),
+    ),
+  );
+  for (const t of lbLogTargets(resources)) targets.add(t);
+  return targets;
+}
+
+interface LogRetentionConfig {
+  minimumDays: number;
+}
+
+export const s3LogRetention: StackValidationPolicy = {
+  name: "DATA-S3-08-access-log-retention",
+  description: "Buckets that receive access logs (S3 server access logs, load balancer logs) keep them at least the configured number of days.",
+  severity: "medium",
+  enforcementLevel: "mandatory",
+  ...controls({ fsbp: ["CloudWatch.16"], docType: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" }),
+  configSchema: {
+    properties: { minimumDays: { type: "integer", minimum: 1, default: 90, description: "Minimum days before a lifecycle rule may expire access logs." } },
+  },
+  validateStack: (args, report) => {
+    const { minimumDays } = configOf<LogRetentionConfig>(args, { minimumDays: 90 });
+    const joined = joinBuckets(args.resources);
+    const targets = logTargets(joined, args.resources);
+    for (const { bucket, parts } of joined.filter((b) => isTarget(b.bucket, targets))) {
+      const inline = asArray(bucket.props.lifecycleRules).map(asRecord).filter((r) => r.enabled === true).map((r) => ({ rule: r, on: bucket }));
+      const split = parts.lifecycle.flatMap((p) => asArray(p.props.rules).map(asRecord).filter((r) => r.status === "Enabled").map((r) => ({ rule: r, on: p })));
+      for (const { rule, on } of [...inline, ...split]) {
+        const days = asArray(rule.expiration).map(asRecord).map((e) => Number(e.days)).find((d) => Number.isFinite(d));
+        if (days !== undefined && days < minimumDays) {
+          report(`Lifecycle rule '${asString(rule.id) ?? "(unnamed)"}' of log bucket '${bucket.name}' deletes access logs after ${days} days: set expiration.days to at least ${minimumDays} (the stack's alb.accessLogRetentionDays).`, on.urn);
+        }
+      }
+    }
+  },
+};
+
+export const s3Policies = [s3Versioning, s3ArchiveObjectLock, s3ArchiveResourcesJoined, s3Lifecycle, s3AccessLogging, s3ArchiveNeverExpires, s3NoForceDestroy, s3LogRetention];
