@@ -4,6 +4,7 @@ import type { Fixture } from "./fixtures";
 
 export interface ResourceCase {
   policy: ResourceValidationPolicy;
+  label?: string;
   fixture: string;
   mutate: (props: Record<string, unknown>) => Record<string, unknown>;
   expected: string[];
@@ -24,4 +25,8 @@ export function without(fs: Record<string, Fixture>, ...keys: string[]): Record<
 
 export function patch(fs: Record<string, Fixture>, key: string, props: Record<string, unknown>): Record<string, Fixture> {
   return { ...fs, [key]: { ...fs[key]!, props: { ...fs[key]!.props, ...props } } };
+}
+
+export function add(fs: Record<string, Fixture>, ...items: Fixture[]): Record<string, Fixture> {
+  return { ...fs, ...Object.fromEntries(items.map((f) => [f.name, f])) };
 }

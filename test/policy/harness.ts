@@ -14,7 +14,7 @@ function configFor(policy: Policy, overrides: Record<string, unknown>): Record<s
   return { ...Object.fromEntries(defaults.map(([k, s]) => [k, (s as { default: unknown }).default])), ...overrides };
 }
 
-const opts = { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } };
+const optsOf = (f: Fixture) => ({ protect: f.protect === true, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } });
 const notApplicable = (reason?: string): never => {
   throw new NotApplicable(reason);
 };
@@ -27,7 +27,7 @@ export async function resourceViolations(policy: ResourceValidationPolicy, f: Fi
     props: unknownCheckingProxy(structuredClone(f.props)) as Record<string, unknown>,
     urn: furn(f),
     name: f.name,
-    opts,
+    opts: optsOf(f),
     stackTags: new Map<string, string>(),
     isType: () => false,
     asType: () => undefined,
@@ -53,7 +53,7 @@ export async function stackViolations(policy: StackValidationPolicy, fs: Fixture
       props: unknownCheckingProxy(structuredClone(f.props)) as Record<string, unknown>,
       urn: furn(f),
       name: f.name,
-      opts,
+      opts: optsOf(f),
       dependencies: [],
       propertyDependencies: {},
       isType: () => false,

@@ -7,7 +7,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { dataOpsPolicies } from "./rules";
 
 new PolicyPack("backend-release-data-ops", {
-  description: "DATA-OPS: data durability, retention, ownership and migration ordering for backend-release (S3, RDS, logs, tags, ECS rollouts).",
+  description: "DATA-OPS: data durability, retention and deletion, ownership, release promotion and migration ordering for backend-release (S3, RDS, KMS, Secrets Manager, ECR, logs, tags, ECS rollouts).",
   displayName: "DATA-OPS",
   enforcementLevel: "mandatory",
   policies: dataOpsPolicies,

@@ -6,6 +6,8 @@
  * bucket's id, name and ARN.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICES } from "./aws-accounts";
+import { accountOf, statementsOf, type Statement } from "./policy-document";
 import { asString, known } from "./props";
 import { T, isOneOf } from "./types";
 
@@ -65,9 +67,11 @@ export function isArchiveBucket(bucket: PolicyResource): boolean {
 }
 
 /**
- * Buckets that receive load balancer access logs (`accessLogs.bucket`), by URN and by name.
- * AWS writes these logs itself: such a bucket supports only SSE-S3, and is a log sink, not a
- * bucket whose own access needs logging.
+ * Buckets that receive load balancer access logs: named by a load balancer's `accessLogs.bucket`
+ * (by URN and by name), or whose bucket policy lets ELB log delivery write into them (its
+ * regional account or service principal), so a load balancer that stops logging does not turn
+ * its log bucket into "a bucket without SSE-KMS". AWS writes these logs itself: such a bucket
+ * supports only SSE-S3, and is a log sink, not a bucket whose own access needs logging.
  */
 export function lbLogTargets(resources: PolicyResource[]): Set<string> {
   const out = new Set<string>();
@@ -76,6 +80,15 @@ export function lbLogTargets(resources: PolicyResource[]): Set<string> {
     const logs = known(() => r.props.accessLogs) as Record<string, unknown> | undefined;
     const name = known(() => asString(logs?.bucket));
     if (name && logs?.enabled !== false) out.add(name);
+  }
+  const elbAccounts = Object.values(ELB_LOG_DELIVERY_ACCOUNTS);
+  const delivers = (s: Statement): boolean =>
+    s.effect === "Allow" && s.principals.some((p) => (p.kind === "AWS" && elbAccounts.includes(accountOf(p.value) ?? "")) || (p.kind === "Service" && ELB_LOG_DELIVERY_SERVICES.includes(p.value)));
+  for (const r of resources.filter((x) => isOneOf(x.type, T.bucketPolicy))) {
+    if (!statementsOf(known(() => r.props.policy)).some(delivers)) continue;
+    for (const d of r.propertyDependencies?.bucket ?? []) out.add(d.urn);
+    const name = known(() => asString(r.props.bucket));
+    if (name) out.add(name);
   }
   return out;
 }

@@ -2,8 +2,11 @@
  * Deployment resources → the analyzer's request messages, marshalled the way the Pulumi CLI does
  * (sdk/go/common/resource/plugin: MarshalProperties with KeepUnknowns, KeepSecrets,
  * SkipInternalKeys; no resource references, no output values). Analyze sees a resource's inputs;
- * AnalyzeStack sees its outputs (pkg/engine: "AnalyzeStack uses Outputs (final state)"), falling
- * back to inputs for a graph that recorded none. Providers and pending deletes are not analyzed.
+ * AnalyzeStack sees its final state (pkg/engine: "AnalyzeStack uses Outputs (final state)"). A
+ * recorded graph or a stack export holds last known outputs, so by default AnalyzeStack gets the
+ * planned state a preview would compute: the outputs with the known inputs laid over them (a
+ * changed input is judged as it will be after the update; computed outputs such as ARNs stay).
+ * Providers and pending deletes are not analyzed.
  */
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
@@ -12,7 +15,7 @@ import { SECRET_SIG, SIG_KEY, UNKNOWN, urnName, type DeploymentResource } from "
 const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8b";
 const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
-export type StackProperties = "outputs" | "inputs";
+export type StackProperties = "planned" | "outputs" | "inputs";
 
 function secret(value: unknown): Record<string, unknown> {
   return { [SIG_KEY]: SECRET_SIG, value };
@@ -42,6 +45,19 @@ export function marshalValue(v: unknown): unknown {
     default:
       return obj; // assets and archives travel as they are
   }
+}
+
+/** A value a preview does not know yet (or a secret wrapping one). */
+function isUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG && (v as Record<string, unknown>).value === UNKNOWN;
+}
+
+/** Outputs with every known input laid over them: the state a preview plans for the resource. */
+export function plannedProperties(r: DeploymentResource): Record<string, unknown> {
+  const planned = marshalProperties(r.outputs);
+  for (const [k, v] of Object.entries(marshalProperties(r.inputs))) if (!isUnknown(v)) planned[k] = v;
+  return planned;
 }
 
 /** An object's properties, without internal `__` keys and undefined values. */
@@ -125,11 +141,12 @@ export class RequestBuilder {
 
   stackResource(r: DeploymentResource, use: StackProperties): analyzer.AnalyzerResource {
     const res = new analyzer.AnalyzerResource();
-    const props = use === "outputs" && r.outputs && Object.keys(r.outputs).length > 0 ? r.outputs : r.inputs;
+    const hasOutputs = r.outputs !== undefined && Object.keys(r.outputs).length > 0;
+    const props = !hasOutputs || use === "inputs" ? marshalProperties(r.inputs) : use === "outputs" ? marshalProperties(r.outputs) : plannedProperties(r);
     res.setUrn(r.urn);
     res.setType(r.type);
     res.setName(urnName(r.urn));
-    res.setProperties(Struct.fromJavaScript(marshalProperties(props) as never));
+    res.setProperties(Struct.fromJavaScript(props as never));
     res.setOptions(options(r));
     const provider = this.provider(r);
     if (provider) res.setProvider(provider);

@@ -1,4 +1,5 @@
 /** The policy report: what the runner found, in the shapes the CLI and the release command use. */
+import { controlIds } from "../lib/controls";
 import type { PackInfo, Severity } from "./server";
 
 export interface PolicyViolation {
@@ -9,6 +10,8 @@ export interface PolicyViolation {
   type: string;
   enforcementLevel: "mandatory" | "advisory";
   severity: Severity;
+  /** The compliance controls the policy enforces (`FSBP:ECR.2`, `CIS:5.2`, or `ORG`). */
+  controls: string[];
   description: string;
   /** What to change (the rule's message, without the policy description the analyzer prefixes). */
   message: string;
@@ -24,12 +27,20 @@ export interface PolicyReport {
   summary: { mandatory: number; advisory: number };
 }
 
-/** The JSON contract of `policy --format json` (docs: DESIGN.md, command-line contract). */
-export function toJson(report: PolicyReport): { violations: Array<Pick<PolicyViolation, "policyPack" | "policy" | "urn" | "type" | "enforcementLevel" | "message">>; summary: { mandatory: number; advisory: number } } {
+export type JsonViolation = Pick<PolicyViolation, "policyPack" | "policy" | "urn" | "type" | "enforcementLevel" | "severity" | "controls" | "message">;
+
+/** The JSON contract of `policy --format json` (docs: DESIGN.md, command-line contract; severity and controls added). */
+export function toJson(report: PolicyReport): { violations: JsonViolation[]; summary: { mandatory: number; advisory: number } } {
   return {
-    violations: report.violations.map(({ policyPack, policy, urn, type, enforcementLevel, message }) => ({ policyPack, policy, urn, type, enforcementLevel, message })),
+    violations: report.violations.map(({ policyPack, policy, urn, type, enforcementLevel, severity, controls, message }) => ({ policyPack, policy, urn, type, enforcementLevel, severity, controls, message })),
     summary: { ...report.summary },
   };
+}
+
+/** A policy's control ids, from the metadata its pack reported. */
+export function controlsOf(packs: PackInfo[], packName: string, policy: string): string[] {
+  const meta = packs.find((p) => p.name === packName)?.policies.find((p) => p.name === policy);
+  return meta ? controlIds(meta.tags) : [];
 }
 
 function cell(text: string): string {
@@ -48,8 +59,8 @@ export function toMarkdown(report: PolicyReport): string {
   for (const level of ["mandatory", "advisory"] as const) {
     const rows = report.violations.filter((v) => v.enforcementLevel === level);
     if (rows.length === 0) continue;
-    lines.push("", `#### ${level === "mandatory" ? "Mandatory (blocks the release)" : "Advisory"}`, "", "| policy | severity | resource | what to change |", "|---|---|---|---|");
-    for (const v of rows) lines.push(`| \`${v.policy}\` | ${v.severity} | \`${cell(v.urn.split("::").slice(2).join("::"))}\` | ${cell(v.message)} |`);
+    lines.push("", `#### ${level === "mandatory" ? "Mandatory (blocks the release)" : "Advisory"}`, "", "| policy | severity | controls | resource | what to change |", "|---|---|---|---|---|");
+    for (const v of rows) lines.push(`| \`${v.policy}\` | ${v.severity} | ${cell(v.controls.join(", "))} | \`${cell(v.urn.split("::").slice(2).join("::"))}\` | ${cell(v.message)} |`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { urnType, type Deployment, type DeploymentResource } from "../../preview/deployment";
 import { loadPolicyConfig, reconcile, type PolicyPackConfig } from "./config";
 import { analyzable, RequestBuilder, type StackProperties } from "./marshal";
-import type { PolicyReport, PolicyViolation } from "./report";
+import { controlsOf, type PolicyReport, type PolicyViolation } from "./report";
 import { PackServer, type Diagnostic } from "./server";
 
 export const PACK_DIRS = [join(__dirname, "..", "sec-ops"), join(__dirname, "..", "data-ops")];
@@ -20,7 +20,7 @@ export interface EvaluateOptions {
   stack?: string;
   /** Policy config to use instead of the stack's file. */
   config?: PolicyPackConfig;
-  /** What AnalyzeStack sees; the CLI sends outputs (default), falling back to inputs. */
+  /** What AnalyzeStack sees: the planned state (default: outputs with the inputs laid over), outputs, or inputs. */
   stackProperties?: StackProperties;
 }
 
@@ -73,7 +73,7 @@ export class PolicyRunner {
     const config = opts.config ?? loadPolicyConfig(opts.stack);
     const builder = new RequestBuilder(all);
     const analyzeRequests = targets.map((r) => builder.analyzeRequest(r));
-    const stackResources = targets.map((r) => builder.stackResource(r, opts.stackProperties ?? "outputs"));
+    const stackResources = targets.map((r) => builder.stackResource(r, opts.stackProperties ?? "planned"));
 
     const perPack = await Promise.all(
       this.servers.map(async (server) => {
@@ -84,6 +84,7 @@ export class PolicyRunner {
       }),
     );
 
+    const packs = this.servers.map((s) => s.info);
     const violations: PolicyViolation[] = perPack.flat().flatMap((d) => {
       if (d.enforcementLevel === "disabled") return [];
       const resource = byUrn.get(d.urn);
@@ -96,6 +97,7 @@ export class PolicyRunner {
         // The CLI counts a remediate-level violation as mandatory.
         enforcementLevel: d.enforcementLevel === "advisory" ? "advisory" : "mandatory",
         severity: d.severity,
+        controls: controlsOf(packs, d.policyPackName, d.policyName),
         description: d.description,
         message: stripDescription(d),
       };
@@ -104,7 +106,7 @@ export class PolicyRunner {
     });
     violations.sort((a, b) => a.policyPack.localeCompare(b.policyPack) || a.policy.localeCompare(b.policy) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message));
     const report: PolicyReport = {
-      packs: this.servers.map((s) => s.info),
+      packs,
       resourceCount: targets.length,
       violations,
       summary: { mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length, advisory: violations.filter((v) => v.enforcementLevel === "advisory").length },

@@ -1,8 +1,10 @@
 /**
  * SARIF 2.1.0 for code scanning: one run per policy pack, rule metadata from the packs'
- * AnalyzerInfo, results located in the program's source when the graph recorded a source position
+ * AnalyzerInfo (severity, the controls each rule enforces as tags, a help URI to the control),
+ * results located in the program's source when the graph recorded a source position
  * (`project://infra/x.ts#12,5`), else by a logical location (the resource URN).
  */
+import { controlIds } from "../lib/controls";
 import type { PolicyReport, PolicyViolation } from "./report";
 import type { Severity } from "./server";
 
@@ -30,7 +32,7 @@ function result(v: PolicyViolation, ruleIndex: number): Record<string, unknown> 
     level: v.enforcementLevel === "mandatory" ? LEVEL[v.severity] : "warning",
     message: { text: v.message },
     locations: [physical ? { physicalLocation: physical, logicalLocations: [logical] } : { logicalLocations: [logical] }],
-    properties: { enforcementLevel: v.enforcementLevel, resourceType: v.type, urn: v.urn },
+    properties: { enforcementLevel: v.enforcementLevel, severity: v.severity, controls: v.controls, resourceType: v.type, urn: v.urn },
   };
 }
 
@@ -45,8 +47,9 @@ export function toSarif(report: PolicyReport): Record<string, unknown> {
         shortDescription: { text: p.description },
         fullDescription: { text: p.description },
         ...(p.remediationSteps ? { help: { text: p.remediationSteps } } : {}),
+        ...(p.url ? { helpUri: p.url } : {}),
         defaultConfiguration: { level: p.enforcementLevel === "mandatory" ? LEVEL[p.severity] : p.enforcementLevel === "disabled" ? "none" : "warning" },
-        properties: { severity: p.severity, "security-severity": SCORE[p.severity], enforcementLevel: p.enforcementLevel, policyType: p.type },
+        properties: { tags: ["security", ...controlIds(p.tags)], severity: p.severity, "security-severity": SCORE[p.severity], enforcementLevel: p.enforcementLevel, policyType: p.type },
       }));
       const index = new Map(rules.map((r, i) => [r.id, i]));
       return {

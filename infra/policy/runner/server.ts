@@ -51,6 +51,10 @@ export interface PolicyMeta {
   severity: Severity;
   type: "resource" | "stack" | "unknown";
   remediationSteps: string;
+  /** Policy tags: the compliance controls it enforces (`FSBP:ECR.2`, `CIS:5.2`, `ORG`). */
+  tags: string[];
+  /** Where to read about the control (SARIF helpUri). */
+  url: string;
   configSchema?: { properties: Record<string, Record<string, unknown>>; required: string[] };
 }
 
@@ -99,6 +103,8 @@ function toInfo(ai: analyzer.AnalyzerInfo): PackInfo {
         severity: SEVERITY_NAMES[p.getSeverity()] ?? "unspecified",
         type: typeNames[p.getPolicyType()] ?? "unknown",
         remediationSteps: p.getRemediationSteps(),
+        tags: p.getTagsList(),
+        url: p.getUrl(),
       };
       if (schema) meta.configSchema = { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, Record<string, unknown>>, required: schema.getRequiredList() };
       return meta;

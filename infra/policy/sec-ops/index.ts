@@ -7,7 +7,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { secOpsPolicies } from "./rules";
 
 new PolicyPack("backend-release-sec-ops", {
-  description: "SEC-OPS: security controls that must never be missing from what backend-release ships (S3, ECR, ECS, IAM, KMS, network, ALB, logs, secrets, RDS).",
+  description: "SEC-OPS: security and on-call controls that must never be missing from what backend-release ships (resource and trust policies, S3, ECR, ECS, IAM, KMS, network, ALB, logs, secrets, RDS, Datadog/PagerDuty).",
   displayName: "SEC-OPS",
   enforcementLevel: "mandatory",
   policies: secOpsPolicies,

@@ -3,7 +3,8 @@ import type { Policies } from "@pulumi/policy";
 import { logPolicies } from "./logs";
 import { migrationPolicies } from "./migrations";
 import { rdsPolicies } from "./rds";
+import { retentionPolicies } from "./retention";
 import { s3Policies } from "./s3";
 import { tagPolicies } from "./tags";
 
-export const dataOpsPolicies: Policies = [...s3Policies, ...rdsPolicies, ...logPolicies, ...tagPolicies, ...migrationPolicies];
+export const dataOpsPolicies: Policies = [...s3Policies, ...rdsPolicies, ...retentionPolicies, ...logPolicies, ...tagPolicies, ...migrationPolicies];

@@ -1,6 +1,7 @@
 /** DATA-OPS tagging rule: every data store says how sensitive it is and who owns it. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { tagsOf } from "../../lib/props";
+import { controls } from "../../lib/controls";
 import { configOf, forTypes } from "../../lib/rule";
 import { T } from "../../lib/types";
 
@@ -16,6 +17,7 @@ export const dataStoreTags: ResourceValidationPolicy = {
   description: "Data stores carry `data-classification` and `owner` tags.",
   severity: "medium",
   enforcementLevel: "mandatory",
+  ...controls({ fsbp: ["SecretsManager.5"] }),
   configSchema: {
     properties: { classifications: { type: "array", items: { type: "string" }, default: CLASSIFICATIONS, description: "Accepted data-classification values." } },
   },
@@ -27,7 +29,7 @@ export const dataStoreTags: ResourceValidationPolicy = {
     if (!cls) problems.push("tag data-classification is missing");
     else if (!classifications.includes(cls)) problems.push(`data-classification '${cls}' is not one of ${classifications.join(", ")}`);
     if (!tags.owner?.trim()) problems.push("tag owner is missing");
-    if (problems.length > 0) report(`Data store ${problems.join(" and ")}: set tags 'data-classification' (${classifications.join(" | ")}) and 'owner' (the owning team).`);
+    if (problems.length > 0) report(`Data store '${args.name}': ${problems.join(" and ")}: set tags 'data-classification' (${classifications.join(" | ")}) and 'owner' (the owning team).`);
   }),
 };
 

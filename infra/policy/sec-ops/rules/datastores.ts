@@ -1,16 +1,18 @@
 /** SEC-OPS rules on where data sits: log groups and secrets encrypted with our keys, RDS private. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { controls } from "../../lib/controls";
 import { asString } from "../../lib/props";
 import { forTypes } from "../../lib/rule";
 import { T } from "../../lib/types";
 
 export const logGroupEncrypted: ResourceValidationPolicy = {
   name: "SEC-LOG-01-log-group-encrypted",
-  description: "CloudWatch log groups are encrypted with a KMS key.",
+  description: "CloudWatch log groups are encrypted with a customer-managed KMS key.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  validateResource: forTypes(T.logGroup, (props, _args, report) => {
-    if (!asString(props.kmsKeyId)) report("Log group is not KMS-encrypted: set kmsKeyId to the stack's KMS key ARN.");
+  ...controls({ docType: "aws:cloudwatch/logGroup:LogGroup" }),
+  validateResource: forTypes(T.logGroup, (props, args, report) => {
+    if (!asString(props.kmsKeyId)) report(`Log group '${args.name}' is not KMS-encrypted: set kmsKeyId to the stack's logs KMS key ARN.`);
   }),
 };
 
@@ -19,9 +21,10 @@ export const secretCustomerKey: ResourceValidationPolicy = {
   description: "Secrets Manager secrets are encrypted with a customer-managed KMS key.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  validateResource: forTypes(T.secret, (props, _args, report) => {
+  ...controls({ docType: "aws:secretsmanager/secret:Secret" }),
+  validateResource: forTypes(T.secret, (props, args, report) => {
     const key = asString(props.kmsKeyId);
-    if (!key || key.endsWith("alias/aws/secretsmanager")) report("Secret uses the AWS-managed key: set kmsKeyId to a customer-managed KMS key.");
+    if (!key || key.endsWith("alias/aws/secretsmanager")) report(`Secret '${args.name}' uses the AWS-managed key: set kmsKeyId to a customer-managed KMS key.`);
   }),
 };
 
@@ -30,8 +33,9 @@ export const rdsNotPublic: ResourceValidationPolicy = {
   description: "Databases are not reachable from the internet.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  validateResource: forTypes([...T.rdsInstance, ...T.rdsClusterInstance], (props, _args, report) => {
-    if (props.publiclyAccessible === true) report("Database is publicly accessible: set publiclyAccessible to false.");
+  ...controls({ fsbp: ["RDS.2"], cis: ["2.3.3"] }),
+  validateResource: forTypes([...T.rdsInstance, ...T.rdsClusterInstance], (props, args, report) => {
+    if (props.publiclyAccessible === true) report(`Database '${args.name}' is publicly accessible: set publiclyAccessible to false.`);
   }),
 };
 

@@ -1,16 +1,20 @@
-/** SEC-OPS ECR rules: images are immutable, scanned on push, and encrypted with KMS. */
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { asArray, asRecord } from "../../lib/props";
+/** SEC-OPS ECR rules: images are immutable, scanned on push, encrypted with KMS, and under a lifecycle policy. */
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { controls } from "../../lib/controls";
+import { asArray, asRecord, asString, known } from "../../lib/props";
 import { forTypes } from "../../lib/rule";
-import { T } from "../../lib/types";
+import { T, isOneOf } from "../../lib/types";
 
 export const ecrImmutableTags: ResourceValidationPolicy = {
   name: "SEC-ECR-01-immutable-tags",
-  description: "ECR repositories have immutable image tags, so a deployed tag cannot be re-pointed.",
+  description: "ECR repositories (and repository creation templates) have immutable image tags, so a deployed tag cannot be re-pointed.",
   severity: "high",
   enforcementLevel: "mandatory",
-  validateResource: forTypes(T.ecrRepository, (props, _args, report) => {
-    if (props.imageTagMutability !== "IMMUTABLE") report("Repository image tags are mutable: set imageTagMutability to 'IMMUTABLE'.");
+  ...controls({ fsbp: ["ECR.2"] }),
+  validateResource: forTypes([...T.ecrRepository, ...T.ecrCreationTemplate], (props, args, report) => {
+    const mutability = asString(props.imageTagMutability) ?? "MUTABLE";
+    // IMMUTABLE_WITH_EXCLUSION keeps tags mutable for the excluded patterns only: still not immutable.
+    if (mutability !== "IMMUTABLE") report(`Repository '${args.name}' image tags are ${mutability === "MUTABLE" ? "mutable" : `'${mutability}'`}: set imageTagMutability to 'IMMUTABLE'.`);
   }),
 };
 
@@ -19,20 +23,38 @@ export const ecrScanOnPush: ResourceValidationPolicy = {
   description: "ECR repositories scan every pushed image for vulnerabilities.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  validateResource: forTypes(T.ecrRepository, (props, _args, report) => {
-    if (asRecord(props.imageScanningConfiguration).scanOnPush !== true) report("Repository does not scan on push: set imageScanningConfiguration.scanOnPush to true.");
+  ...controls({ fsbp: ["ECR.1"] }),
+  validateResource: forTypes(T.ecrRepository, (props, args, report) => {
+    if (asRecord(props.imageScanningConfiguration).scanOnPush !== true) report(`Repository '${args.name}' does not scan on push: set imageScanningConfiguration.scanOnPush to true.`);
   }),
 };
 
 export const ecrKms: ResourceValidationPolicy = {
   name: "SEC-ECR-03-kms-encryption",
-  description: "ECR repositories are encrypted with a KMS key.",
+  description: "ECR repositories are encrypted with a customer-managed KMS key.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  validateResource: forTypes(T.ecrRepository, (props, _args, report) => {
+  ...controls({ fsbp: ["ECR.5"] }),
+  validateResource: forTypes([...T.ecrRepository, ...T.ecrCreationTemplate], (props, args, report) => {
     const configs = asArray(props.encryptionConfigurations).map(asRecord);
-    if (!configs.some((c) => c.encryptionType === "KMS")) report("Repository is not KMS-encrypted: set encryptionConfigurations to [{ encryptionType: 'KMS', kmsKey: <key ARN> }].");
+    if (!configs.some((c) => c.encryptionType === "KMS" && asString(c.kmsKey))) report(`Repository '${args.name}' is not encrypted with a customer-managed key: set encryptionConfigurations to [{ encryptionType: 'KMS', kmsKey: <the stack's KMS key ARN> }].`);
   }),
 };
 
-export const ecrPolicies = [ecrImmutableTags, ecrScanOnPush, ecrKms];
+export const ecrLifecyclePolicy: StackValidationPolicy = {
+  name: "SEC-ECR-04-lifecycle-policy",
+  description: "Every ECR repository has a lifecycle policy, so untagged layers do not pile up unscanned.",
+  severity: "medium",
+  enforcementLevel: "mandatory",
+  ...controls({ fsbp: ["ECR.3"] }),
+  validateStack: (args, report) => {
+    const policies = args.resources.filter((r) => isOneOf(r.type, T.ecrLifecyclePolicy));
+    for (const repo of args.resources.filter((r) => isOneOf(r.type, T.ecrRepository))) {
+      const name = known(() => asString(repo.props.name));
+      const joined = policies.some((p) => (p.propertyDependencies?.repository ?? []).some((d) => d.urn === repo.urn) || (name !== undefined && known(() => asString(p.props.repository)) === name));
+      if (!joined) report(`Repository '${repo.name}' has no lifecycle policy: declare an aws.ecr.LifecyclePolicy for it that expires untagged images and keeps the release history.`, repo.urn);
+    }
+  },
+};
+
+export const ecrPolicies = [ecrImmutableTags, ecrScanOnPush, ecrKms, ecrLifecyclePolicy];

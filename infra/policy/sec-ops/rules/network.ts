@@ -1,71 +1,81 @@
 /**
- * SEC-OPS network rule: only HTTPS may be open to the whole internet. Covers inline security
- * group ingress, `aws.ec2.SecurityGroupRule` and `aws.vpc.SecurityGroupIngressRule`.
+ * SEC-OPS network rules over every resource that can open a port (see lib/network.ts): what may
+ * face the internet (IPv4 and IPv6), what may leave for it, the VPC default group, network ACLs.
+ * SEC-NET-01 and -02 are stack rules because the right fix depends on what uses the group: a
+ * load balancer's group may face the internet on TCP 443, a database's or a task's never.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { asArray, asRecord, asString, type Props } from "../../lib/props";
+import { controls } from "../../lib/controls";
+import { covers, describeTraffic, isTcpPortIn, isWorld, naclAllowRules, securityGroupRules, SECURITY_GROUP_RULE_TYPES, type NetRule } from "../../lib/network";
+import { asArray, asRecord, asString, known } from "../../lib/props";
 import { configOf, forTypes } from "../../lib/rule";
-import { T } from "../../lib/types";
-
-const WORLD = ["0.0.0.0/0", "::/0"];
-
-interface Ingress {
-  from: number;
-  to: number;
-  protocol: string;
-  world: boolean;
-}
-
-function ingressOf(type: string, props: Props): Ingress[] {
-  const rule = (r: Props, cidrs: unknown[]): Ingress => ({
-    from: Number(r.fromPort ?? 0),
-    to: Number(r.toPort ?? r.fromPort ?? 65535),
-    protocol: String(r.protocol ?? r.ipProtocol ?? "-1"),
-    world: cidrs.some((c) => WORLD.includes(String(c))),
-  });
-  if ((T.securityGroup as readonly string[]).includes(type)) {
-    return asArray(props.ingress).map(asRecord).map((r) => rule(r, [...asArray(r.cidrBlocks), ...asArray(r.ipv6CidrBlocks)]));
-  }
-  if ((T.securityGroupRule as readonly string[]).includes(type)) {
-    return asString(props.type) === "ingress" ? [rule(props, [...asArray(props.cidrBlocks), ...asArray(props.ipv6CidrBlocks)])] : [];
-  }
-  return [rule(props, [props.cidrIpv4, props.cidrIpv6])];
-}
+import { T, isOneOf } from "../../lib/types";
 
 interface WorldConfig {
   allowedPorts: number[];
   redirectPorts: number[];
 }
 
-const isTcpPort = (i: Ingress, ports: number[]) => i.protocol.toLowerCase() === "tcp" && i.from === i.to && ports.includes(i.from);
+const worldCidr = (r: NetRule): string | undefined => r.cidrs.find(isWorld);
 
-export const sgWorldOnly443: ResourceValidationPolicy = {
+type Role = "load balancer" | "database" | "workload";
+
+/** Resources that attach a security group, by the group id they name. */
+function groupUsers(resources: PolicyResource[]): Map<string, PolicyResource[]> {
+  const users = new Map<string, PolicyResource[]>();
+  for (const r of resources) {
+    const p = r.props;
+    const ids = known(() => [p.securityGroups, p.vpcSecurityGroupIds, p.securityGroupIds, asRecord(p.networkConfiguration).securityGroups, asRecord(p.vpcConfig).securityGroupIds].flatMap(asArray)) ?? [];
+    for (const id of ids) if (typeof id === "string") users.set(id, [...(users.get(id) ?? []), r]);
+  }
+  return users;
+}
+
+function roleOf(r: PolicyResource): Role {
+  if (isOneOf(r.type, T.loadBalancer) || isOneOf(r.type, T.classicLoadBalancer)) return "load balancer";
+  if (/^aws:(rds|elasticache|docdb|neptune|redshift|memorydb|opensearch|elasticsearch)\//.test(r.type)) return "database";
+  return "workload";
+}
+
+/** The fix for world-facing ingress, right for what the group protects. */
+function fixFor(users: PolicyResource[], allowed: number[]): string {
+  const data = users.find((u) => roleOf(u) === "database");
+  if (data) return `remove it: '${data.name}' is a data store, so admit only its clients' security groups (referencedSecurityGroupId, e.g. the tasks' group)`;
+  const workload = users.find((u) => roleOf(u) === "workload");
+  if (workload) return `remove it: '${workload.name}' takes traffic only through its load balancer, so admit the load balancer's security group (referencedSecurityGroupId)`;
+  if (users.length > 0) return `remove it, or narrow it to TCP ${allowed.join("/")}: a load balancer faces the internet only on HTTPS`;
+  return `remove it, or narrow it to TCP ${allowed.join("/")} on a load balancer's group; admit other clients by security group reference`;
+}
+
+export const sgWorldOnly443: StackValidationPolicy = {
   name: "SEC-NET-01-world-only-443",
-  description: "Security groups open to the internet (0.0.0.0/0, ::/0) only on TCP 443.",
+  description: "Only load balancer security groups face the internet (0.0.0.0/0, ::/0), and only on TCP 443; data stores and tasks never do.",
   severity: "critical",
   enforcementLevel: "mandatory",
+  ...controls({ fsbp: ["EC2.13", "EC2.14", "EC2.18", "EC2.19", "EC2.53", "EC2.54"], cis: ["5.2", "5.3"] }),
   configSchema: {
     properties: {
-      allowedPorts: { type: "array", items: { type: "integer" }, default: [443], description: "TCP ports that may be open to the internet." },
+      allowedPorts: { type: "array", items: { type: "integer" }, default: [443], description: "TCP ports a load balancer's group may open to the internet." },
       redirectPorts: { type: "array", items: { type: "integer" }, default: [80], description: "TCP ports judged by SEC-NET-02 instead: open to the internet only on load balancers that redirect them." },
     },
   },
-  validateResource: forTypes([...T.securityGroup, ...T.securityGroupRule, ...T.securityGroupIngressRule], (props, args, report) => {
+  validateStack: (args, report) => {
     const { allowedPorts, redirectPorts } = configOf<WorldConfig>(args, { allowedPorts: [443], redirectPorts: [80] });
-    const bad = ingressOf(args.type, props).filter((i) => i.world && !isTcpPort(i, allowedPorts) && !isTcpPort(i, redirectPorts));
-    for (const i of bad) report(`Ingress ${i.protocol} ${i.from}-${i.to} is open to the internet: restrict the source to the load balancer's security group, or open only TCP ${allowedPorts.join("/")}.`);
-  }),
+    const users = groupUsers(args.resources);
+    const groups = new Map(args.resources.filter((r) => isOneOf(r.type, T.securityGroup)).map((g) => [known(() => asString(g.props.id)) ?? "", g]));
+    for (const r of args.resources.filter((x) => SECURITY_GROUP_RULE_TYPES.includes(x.type as never) && !isOneOf(x.type, T.defaultSecurityGroup))) {
+      for (const rule of securityGroupRules(r.type, r.props).filter((x) => x.direction === "ingress")) {
+        const cidr = worldCidr(rule);
+        if (!cidr) continue;
+        const attached = rule.groupId ? (users.get(rule.groupId) ?? []) : [];
+        const onlyLbs = attached.every((u) => roleOf(u) === "load balancer");
+        if (onlyLbs && (isTcpPortIn(rule, allowedPorts) || isTcpPortIn(rule, redirectPorts))) continue;
+        const group = groups.get(rule.groupId ?? "\0")?.name ?? rule.groupId ?? r.name;
+        report(`Ingress ${describeTraffic(rule)} from ${cidr} on security group '${group}' is open to the internet: ${fixFor(attached, allowedPorts)}.`, r.urn);
+      }
+    }
+  },
 };
-
-/** The security group an ingress belongs to: the group itself, or the rule's securityGroupId. */
-function groupIdOf(r: PolicyResource): string | undefined {
-  return (T.securityGroup as readonly string[]).includes(r.type) ? asString(r.props.id) : asString(r.props.securityGroupId);
-}
-
-function usesGroup(r: PolicyResource, id: string): boolean {
-  const lists = [r.props.securityGroups, r.props.vpcSecurityGroupIds, asRecord(r.props.networkConfiguration).securityGroups];
-  return lists.some((l) => asArray(l).map(String).includes(id));
-}
 
 function redirectsToHttps(listener: PolicyResource): boolean {
   const actions = asArray(listener.props.defaultActions).map(asRecord);
@@ -77,32 +87,90 @@ export const sgHttpOnlyToRedirect: StackValidationPolicy = {
   description: "A port open to the internet only so that HTTP can be redirected (80) belongs to load balancers, and their listeners on it only redirect to HTTPS.",
   severity: "high",
   enforcementLevel: "mandatory",
+  ...controls({ fsbp: ["ELB.1", "EC2.18"] }),
   configSchema: {
     properties: { redirectPorts: { type: "array", items: { type: "integer" }, default: [80], description: "Ports that may be open to the internet for an HTTP-to-HTTPS redirect." } },
   },
   validateStack: (args, report) => {
-    const { redirectPorts } = (args.getConfig<{ redirectPorts?: number[] }>() ?? {}) as { redirectPorts?: number[] };
-    const ports = redirectPorts ?? [80];
-    const rules = args.resources.filter((r) => [...T.securityGroup, ...T.securityGroupRule, ...T.securityGroupIngressRule].includes(r.type as never));
-    for (const rule of rules) {
-      for (const port of ports) {
-        if (!ingressOf(rule.type, rule.props).some((i) => i.world && isTcpPort(i, [port]))) continue;
-        const id = groupIdOf(rule);
-        if (!id) continue; // unknown until the group exists: judged on the next run
-        const users = args.resources.filter((r) => r !== rule && usesGroup(r, id));
-        const lbs = users.filter((r) => (T.loadBalancer as readonly string[]).includes(r.type));
-        const others = users.filter((r) => !lbs.includes(r));
+    const { redirectPorts } = configOf<{ redirectPorts: number[] }>(args, { redirectPorts: [80] });
+    const users = groupUsers(args.resources);
+    for (const r of args.resources.filter((x) => SECURITY_GROUP_RULE_TYPES.includes(x.type as never))) {
+      for (const port of redirectPorts) {
+        const rule = securityGroupRules(r.type, r.props).find((i) => i.direction === "ingress" && worldCidr(i) && isTcpPortIn(i, [port]));
+        if (!rule?.groupId) continue; // unknown until the group exists: judged on the next run
+        const attached = (users.get(rule.groupId) ?? []).filter((u) => u !== r);
+        const lbs = attached.filter((u) => isOneOf(u.type, T.loadBalancer));
+        const others = attached.filter((u) => !lbs.includes(u));
         const fix = `open only TCP 443, or keep port ${port} on a group used only by load balancers whose port-${port} listeners redirect to HTTPS`;
-        if (lbs.length === 0) report(`Ingress TCP ${port} is open to the internet on a group no load balancer uses: ${fix}.`, rule.urn);
-        for (const o of others) report(`Ingress TCP ${port} is open to the internet on a group also attached to '${o.name}': ${fix}.`, rule.urn);
+        if (lbs.length === 0 && others.length === 0) report(`Ingress TCP ${port} is open to the internet on a group no load balancer uses: ${fix}.`, r.urn);
+        for (const o of others) report(`Ingress TCP ${port} is open to the internet on a group also attached to '${o.name}': ${fix}.`, r.urn);
         for (const lb of lbs) {
           const arn = asString(lb.props.arn);
-          const listeners = args.resources.filter((r) => (T.listener as readonly string[]).includes(r.type) && Number(r.props.port) === port && asString(r.props.loadBalancerArn) === arn);
-          for (const l of listeners.filter((x) => !redirectsToHttps(x))) report(`Ingress TCP ${port} is open to the internet, but listener '${l.name}' of '${lb.name}' on that port does not only redirect to HTTPS: ${fix}.`, rule.urn);
+          const listeners = args.resources.filter((l) => isOneOf(l.type, T.listener) && Number(l.props.port) === port && asString(l.props.loadBalancerArn) === arn);
+          for (const l of listeners.filter((x) => !redirectsToHttps(x))) report(`Ingress TCP ${port} is open to the internet, but listener '${l.name}' of '${lb.name}' on that port does not only redirect to HTTPS: ${fix}.`, r.urn);
         }
       }
     }
   },
 };
 
-export const networkPolicies = [sgWorldOnly443, sgHttpOnlyToRedirect];
+interface EgressConfig {
+  allowedPorts: number[];
+}
+
+export const sgEgressToInternet: ResourceValidationPolicy = {
+  name: "SEC-NET-03-egress-to-internet",
+  description: "Traffic may leave for the internet (0.0.0.0/0, ::/0) only on the allowed TCP ports (HTTPS); everything else goes to a security group.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  ...controls({ docType: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule" }),
+  configSchema: {
+    properties: { allowedPorts: { type: "array", items: { type: "integer" }, default: [443], description: "TCP ports that may reach the internet." } },
+  },
+  validateResource: forTypes(SECURITY_GROUP_RULE_TYPES, (props, args, report) => {
+    const { allowedPorts } = configOf<EgressConfig>(args, { allowedPorts: [443] });
+    for (const rule of securityGroupRules(args.type, props).filter((r) => r.direction === "egress")) {
+      const cidr = worldCidr(rule);
+      if (cidr && !isTcpPortIn(rule, allowedPorts)) {
+        report(`Egress ${describeTraffic(rule)} to ${cidr} from '${args.name}' reaches the whole internet: allow only TCP ${allowedPorts.join("/")} to ${cidr}, and reach anything else through its security group (referencedSecurityGroupId).`);
+      }
+    }
+  }),
+};
+
+export const defaultGroupClosed: ResourceValidationPolicy = {
+  name: "SEC-NET-04-default-security-group-closed",
+  description: "The VPC's default security group admits and sends nothing, so a resource launched without a group is isolated.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  ...controls({ fsbp: ["EC2.2"], cis: ["5.4"] }),
+  validateResource: forTypes(T.defaultSecurityGroup, (props, args, report) => {
+    const rules = securityGroupRules(args.type, props);
+    if (rules.length > 0) report(`Default security group '${args.name}' has ${rules.map((r) => `${r.direction} ${describeTraffic(r)}`).join(", ")}: set ingress and egress to [] and give every resource its own group.`);
+  }),
+};
+
+interface NaclConfig {
+  adminPorts: number[];
+}
+
+export const naclAdminPorts: ResourceValidationPolicy = {
+  name: "SEC-NET-05-nacl-admin-ports",
+  description: "Network ACLs do not allow remote administration ports (SSH, RDP) from the internet.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  ...controls({ fsbp: ["EC2.21"], cis: ["5.1"] }),
+  configSchema: {
+    properties: { adminPorts: { type: "array", items: { type: "integer" }, default: [22, 3389], description: "Remote administration ports." } },
+  },
+  validateResource: forTypes([...T.networkAcl, ...T.networkAclRule], (props, args, report) => {
+    const { adminPorts } = configOf<NaclConfig>(args, { adminPorts: [22, 3389] });
+    for (const rule of naclAllowRules(args.type, props).filter((r) => r.direction === "ingress")) {
+      const cidr = worldCidr(rule);
+      const ports = adminPorts.filter((p) => covers(rule, "tcp", p));
+      if (cidr && ports.length > 0) report(`Network ACL '${args.name}' allows ${describeTraffic(rule)} from ${cidr}, which includes remote administration port(s) ${ports.join(", ")}: deny ${ports.map((p) => `TCP ${p}`).join(" and ")} from ${cidr} (or narrow the allow entry).`);
+    }
+  }),
+};
+
+export const networkPolicies = [sgWorldOnly443, sgHttpOnlyToRedirect, sgEgressToInternet, defaultGroupClosed, naclAdminPorts];
