@@ -73,9 +73,18 @@ interface PromotionConfig {
   required: boolean;
 }
 
-/** Digests the stack promotes: the pulled source (`…@sha256:`), the pushed image's trigger, the tag's source. */
+/**
+ * Digests the stack promotes: the pulled source (`…@sha256:`), the pushed image's trigger, the
+ * tag's source — or a registry-to-registry copy run as a command whose PROMOTION_SOURCE names the
+ * source by digest (infra/promotion/copy-image.ts).
+ */
 function promotedDigests(resources: PolicyResource[]): Set<string> {
   const out = new Set<string>();
+  for (const r of resources.filter((x) => x.type === "command:local:Command")) {
+    const source = known(() => asRecord(r.props.environment).PROMOTION_SOURCE);
+    const d = typeof source === "string" ? source.match(DIGEST)?.[1] : undefined;
+    if (d) out.add(d);
+  }
   for (const r of resources.filter((x) => isOneOf(x.type, T.dockerPromotion))) {
     const values = known(() => [r.props.name, r.props.sourceImage, asRecord(r.props.triggers).digest, r.props.repoDigest, r.props.sha256Digest]) ?? [];
     for (const v of values) {

@@ -38,7 +38,7 @@ export const secretRecoveryWindow: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   ...controls({ docType: "aws:secretsmanager/secret:Secret" }),
   configSchema: {
-    properties: { minimumDays: { type: "integer", minimum: 7, maximum: 30, default: 30, description: "Minimum recoveryWindowInDays (AWS allows 0 or 7-30; unset means 30)." } },
+    properties: { minimumDays: { type: "integer", minimum: 0, maximum: 30, default: 30, description: "Minimum recoveryWindowInDays (AWS allows 0 or 7-30; unset means 30). 0 only for disposable non-production stacks that tear down and re-create their secrets." } },
   },
   validateResource: forTypes(T.secret, (props, args, report) => {
     const { minimumDays } = configOf<WindowConfig>(args, { minimumDays: 30 });
