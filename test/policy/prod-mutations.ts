@@ -214,7 +214,7 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
     expect: ["DATA-ECR-01-keep-released-images", "orders-api-repo-lifecycle"],
   },
   { name: "repository force-deletable", source: "ORG (release retention)", apply: (g) => g.set("orders-api-repo", { forceDelete: true }), expect: ["DATA-ECR-02-no-force-delete", "orders-api-repo"] },
-  { name: "promoted image deleted from the registry with its resource", source: "ORG (release retention)", apply: (g) => g.set("orders-api-promotion", { keepRemotely: false }), expect: ["DATA-ECR-02-no-force-delete", "orders-api-promotion"] },
+  // (The docker.RegistryImage keepRemotely case left with the registry-to-registry copy: a command that never deletes what it copied.)
   { name: "repository no longer protected", source: "ORG (protect)", apply: (g) => (g.get("orders-api-repo").protect = false), expect: ["DATA-DEL-01-stateful-protected", "orders-api-repo"] },
   {
     name: "repository policy lets anyone pull",
@@ -248,7 +248,7 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
   { name: "migration container runs as root", source: "FSBP ECS.20", apply: (g) => g.editContainer("orders-api-migrations-task", (c) => (c.user = "root")), expect: ["SEC-ECS-05-non-root-user", "orders-api-migrations-task"] },
   { name: "log configuration removed", source: "FSBP ECS.9", apply: (g) => g.editContainer("orders-api-task", (c) => delete c.logConfiguration), expect: ["SEC-ECS-06-log-configuration", "orders-api-task"] },
   { name: "secret passed as environment variable", source: "FSBP ECS.8", apply: (g) => g.editContainer("orders-api-task", (c) => (c.environment as unknown[]).push({ name: "ORDERS_SIGNING_KEY", value: "s3cr3t" })), expect: ["SEC-ECS-01-no-secret-environment", "orders-api-task"] },
-  { name: "secret valueFrom a literal", source: "FSBP ECS.8", apply: (g) => g.editContainer("orders-api-task", (c) => ((c.secrets as Array<Record<string, unknown>>)[2]!.valueFrom = "plaintext")), expect: ["SEC-ECS-02-secrets-value-from", "orders-api-task"] },
+  { name: "secret valueFrom a literal", source: "FSBP ECS.8", apply: (g) => g.editContainer("orders-api-task", (c) => ((c.secrets as Array<Record<string, unknown>>).find((x) => x.name === "ORDERS_SIGNING_KEY")!.valueFrom = "plaintext")), expect: ["SEC-ECS-02-secrets-value-from", "orders-api-task"] },
   { name: "service assigns public IPs", source: "FSBP ECS.2", apply: (g) => g.set("orders-api-service", { networkConfiguration: { ...(g.get("orders-api-service").inputs!.networkConfiguration as object), assignPublicIp: true } }), expect: ["SEC-ECS-07-no-public-ip", "orders-api-service"] },
   { name: "task definition on host networking", source: "FSBP ECS.17", apply: (g) => g.set("orders-api-task", { networkMode: "host" }), expect: ["SEC-ECS-08-awsvpc-network-mode", "orders-api-task"] },
   { name: "image referenced by tag", source: "ORG (build once)", apply: (g) => g.editContainer("orders-api-task", (c) => (c.image = String(c.image).replace(/@sha256:.*/, ":latest"))), expect: ["SEC-ECS-09-image-digest", "orders-api-task"] },
