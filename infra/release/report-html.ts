@@ -164,7 +164,7 @@ function apiSection(dir: string): string {
   if (!diff) return "";
   const parts = (diff.contracts ?? []).map((c) => {
     const changes = c.diff?.changes ?? [];
-    const changeList = c.previous == null ? "<p>First published contract: no earlier release to compare with.</p>" : changes.length === 0 ? "<p>No changes since the previous release.</p>" : `<table><thead><tr><th>operation</th><th>change</th><th>breaking</th><th>what</th></tr></thead><tbody>${changes.map((x) => `<tr class="${x.breaking ? "fail" : ""}"><td><code>${escapeHtml(x.operation)}</code></td><td>${escapeHtml(x.kind)}</td><td>${x.breaking ? "✖ yes" : "no"}</td><td>${escapeHtml(x.message)}</td></tr>`).join("")}</tbody></table>`;
+    const changeList = c.previous === null || c.previous === undefined ? "<p>First published contract: no earlier release to compare with.</p>" : changes.length === 0 ? "<p>No changes since the previous release.</p>" : `<table><thead><tr><th>operation</th><th>change</th><th>breaking</th><th>what</th></tr></thead><tbody>${changes.map((x) => `<tr class="${x.breaking ? "fail" : ""}"><td><code>${escapeHtml(x.operation)}</code></td><td>${escapeHtml(x.kind)}</td><td>${x.breaking ? "✖ yes" : "no"}</td><td>${escapeHtml(x.message)}</td></tr>`).join("")}</tbody></table>`;
     const ops = `<details><summary>${(c.operations ?? []).length} operations</summary><ul>${(c.operations ?? []).map((o) => `<li><code>${escapeHtml(o.method)} ${escapeHtml(o.path)}</code> ${escapeHtml(o.summary ?? "")}</li>`).join("")}</ul></details>`;
     return `<h3>${escapeHtml(c.title ?? c.workspace)} <small><code>${escapeHtml(c.file)}</code></small></h3>${c.judgement?.summary ? `<p>${inline(c.judgement.summary)}</p>` : ""}${changeList}${ops}`;
   });
