@@ -70,10 +70,11 @@ export function markdownToHtml(md: string): string {
       html.push(`<${tag}>${items.map((x) => `<li>${inline(x)}</li>`).join("")}</${tag}>`);
       continue;
     }
-    const details = /^<(\/?)(details|summary)>(.*?)(<\/summary>)?$/.exec(line.trim());
+    const details = /^<details( open)?>(?:<summary>(.*)<\/summary>)?$|^<\/details>$|^<summary>(.*)<\/summary>$/.exec(line.trim());
     if (details) {
-      // GitHub's collapsible sections: kept as elements, their text escaped.
-      html.push(details[2] === "summary" ? `<summary>${inline(details[3]!)}</summary>` : `<${details[1]}details${details[1] ? "" : " open"}>`);
+      // GitHub's collapsible sections: kept as elements (shown open), their text escaped.
+      const summary = details[2] ?? details[3];
+      html.push(line.trim() === "</details>" ? "</details>" : `${details[3] === undefined ? "<details open>" : ""}${summary !== undefined ? `<summary>${inline(summary)}</summary>` : ""}`);
       i++;
       continue;
     }
@@ -82,7 +83,7 @@ export function markdownToHtml(md: string): string {
       continue;
     }
     const para: string[] = [];
-    for (; i < lines.length && lines[i]!.trim() !== "" && !/^(#{1,6}\s|```|\s*([-*]|\d+\.)\s|\|)/.test(lines[i]!) && !/^<\/?(details|summary)>/.test(lines[i]!.trim()); i++) para.push(lines[i]!);
+    for (; i < lines.length && lines[i]!.trim() !== "" && !/^(#{1,6}\s|```|\s*([-*]|\d+\.)\s|\|)/.test(lines[i]!) && !/^<\/?(details|summary)[ >]/.test(lines[i]!.trim()); i++) para.push(lines[i]!);
     if (para.length === 0) {
       // A line no rule above takes (a lone pipe row): shown as text.
       html.push(`<p>${inline(line)}</p>`);
