@@ -121,8 +121,11 @@ function layers(g: ComponentGraph): Map<string, number> {
   return layer;
 }
 
-const BOX_W = 250;
-const GAP_X = 90;
+const BOX_W = 236;
+const GAP_X = 64;
+/** Characters that fit a box line at the key font size (longer names are cut with …). */
+const FIT = 38;
+const fit = (text: string, n = FIT) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 const GAP_Y = 24;
 const LINE = 16;
 const MAX_KEYS = 6;
@@ -165,9 +168,13 @@ export function renderGraphSvg(g: ComponentGraph): string {
       const p = pos.get(c.urn)!;
       const shown = c.keys.slice(0, MAX_KEYS);
       const extra = c.keys.length - shown.length + c.others;
-      const lines = shown.map((k, i) => `<text class="key" x="${p.x + 10}" y="${p.y + 52 + i * LINE}">${escapeHtml(k.name)} <tspan class="type">${escapeHtml(shortType(k.type))}</tspan></text>`);
+      const lines = shown.map((k, i) => {
+        const type = shortType(k.type);
+        const name = fit(k.name, FIT - Math.min(type.length, 16));
+        return `<text class="key" x="${p.x + 10}" y="${p.y + 52 + i * LINE}"><title>${escapeHtml(k.name)} (${escapeHtml(k.type)})</title>${escapeHtml(name)} <tspan class="type">${escapeHtml(fit(type, FIT - name.length))}</tspan></text>`;
+      });
       if (extra > 0) lines.push(`<text class="more" x="${p.x + 10}" y="${p.y + 52 + shown.length * LINE}">+ ${extra} more resource${extra === 1 ? "" : "s"}</text>`);
-      return `<g class="component" data-urn="${escapeHtml(c.urn)}"><rect x="${p.x}" y="${p.y}" width="${BOX_W}" height="${p.h}" rx="6"/><text class="name" x="${p.x + 10}" y="${p.y + 18}">${escapeHtml(c.name)}</text><text class="type" x="${p.x + 10}" y="${p.y + 33}">${escapeHtml(c.type)}</text>${lines.join("")}</g>`;
+      return `<g class="component" data-urn="${escapeHtml(c.urn)}"><rect x="${p.x}" y="${p.y}" width="${BOX_W}" height="${p.h}" rx="6"/><text class="name" x="${p.x + 10}" y="${p.y + 18}">${escapeHtml(fit(c.name, 30))}</text><text class="type" x="${p.x + 10}" y="${p.y + 33}">${escapeHtml(fit(c.type, 42))}</text>${lines.join("")}</g>`;
     })
     .join("\n");
   return [

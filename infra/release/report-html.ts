@@ -74,12 +74,31 @@ function readVerdict(dir: string): Verdict {
 }
 
 const MARK = { pass: "✔", fail: "✖", skip: "↓" } as const;
-const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+const SEVERITIES = ["critical", "high", "medium", "low", "info", "unspecified"] as const;
+type Severity = (typeof SEVERITIES)[number];
 
-/** A finding's severity: its own when the policy report has one, else from how it is enforced. */
-export function severityOf(v: Violation): string {
-  if (v.severity && SEVERITIES.includes(v.severity.toLowerCase() as (typeof SEVERITIES)[number])) return v.severity.toLowerCase();
-  return v.enforcementLevel === "mandatory" ? "high" : v.enforcementLevel === "advisory" ? "medium" : "low";
+/**
+ * A finding's severity: its own when the JSON report carries one, else the severity its policy
+ * declares (the SARIF rules carry it), else "unspecified" — never guessed from enforcement.
+ */
+export function severityOf(v: Violation, declared: ReadonlyMap<string, string>): Severity {
+  const s = (v.severity ?? declared.get(`${v.policyPack ?? ""}/${v.policy}`) ?? declared.get(v.policy) ?? "").toLowerCase();
+  return (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : "unspecified";
+}
+
+/** Declared severity per policy, from policy/results.sarif (`<pack>/<policy>` and `<policy>`). */
+function declaredSeverities(dir: string): Map<string, string> {
+  const sarif = readJson<{ runs?: { tool?: { driver?: { name?: string; rules?: { id: string; properties?: { severity?: string } }[] } } }[] }>(dir, join("policy", "results.sarif"), false);
+  const out = new Map<string, string>();
+  for (const run of sarif?.runs ?? []) {
+    for (const rule of run.tool?.driver?.rules ?? []) {
+      const sev = rule.properties?.severity;
+      if (!sev) continue;
+      out.set(`${run.tool?.driver?.name ?? ""}/${rule.id}`, sev);
+      if (!out.has(rule.id)) out.set(rule.id, sev);
+    }
+  }
+  return out;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -122,7 +141,8 @@ function policySection(dir: string): string {
   if (!report) return section("policy", "Policy findings", missing("policy/results.json"));
   const violations = report.violations ?? [];
   if (violations.length === 0) return section("policy", "Policy findings", "<p>No policy violations.</p>");
-  const bySeverity = SEVERITIES.map((sev) => [sev, violations.filter((x) => severityOf(x) === sev)] as const).filter(([, xs]) => xs.length > 0);
+  const declared = declaredSeverities(dir);
+  const bySeverity = SEVERITIES.map((sev) => [sev, violations.filter((x) => severityOf(x, declared) === sev)] as const).filter(([, xs]) => xs.length > 0);
   const counts = `<p class="counts">${bySeverity.map(([sev, xs]) => `<span class="sev ${sev}">${sev}: ${xs.length}</span>`).join(" ")}</p>`;
   const tables = bySeverity.map(
     ([sev, xs]) =>

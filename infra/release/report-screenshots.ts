@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     await page.goto(pathToFileURL(report).href);
     // The top of the report: verdict, checks, sign-offs, policy and the graph.
     const graph = await page.locator("#graph").boundingBox();
-    await page.screenshot({ path: join(values.out, "release-report.png"), clip: { x: 0, y: 0, width: 1280, height: Math.ceil((graph?.y ?? 1200) + (graph?.height ?? 400)) + 8 } });
+    await page.screenshot({ path: join(values.out, "release-report.png"), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil((graph?.y ?? 1200) + (graph?.height ?? 400)) + 8 } });
     await page.setViewportSize({ width: 960, height: 600 });
     await page.goto(pathToFileURL(comment).href);
     await page.locator(".comment").screenshot({ path: join(values.out, "pr-comment.png") });

@@ -71,6 +71,14 @@ function fixturePackage(root: string): string {
     ],
     summary: { mandatory: 2, advisory: 1 },
   });
+  // The JSON has no severity (except one finding); the policies' declared severities are in the SARIF rules.
+  put("policy/results.sarif", {
+    version: "2.1.0",
+    runs: [
+      { tool: { driver: { name: "backend-release-sec-ops", rules: [{ id: "SEC-KMS-01-rotation", properties: { severity: "high" } }] } }, results: [] },
+      { tool: { driver: { name: "backend-release-data-ops", rules: [{ id: "DATA-RDS-02-deletion-protection", properties: { severity: "medium" } }] } }, results: [] },
+    ],
+  });
   put("preview/graph.json", {
     version: 3,
     deployment: {
@@ -158,7 +166,7 @@ describe("release report in headless Chromium", () => {
     expect(text).toMatch(/✖\s+kim@example.com\s+operations\s+approvals\/operations-kim@example.com.sig\s+signed another manifest/);
   });
 
-  it("groups policy findings by severity, worst first", async () => {
+  it("groups policy findings by severity (the finding's own, else its policy's declared one), worst first", async () => {
     const text = await (await visible("#policy")).innerText();
     const order = ["critical (1)", "high (1)", "medium (1)"].map((s) => text.toLowerCase().indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
