@@ -26,6 +26,7 @@ tr.fail { background:#fff5f5; }
 .sev.critical, .sev.high { background:#ffebe9; color:var(--nogo); } .sev.medium { background:#fff8c5; color:var(--warn); }
 h3.sev { display:block; background:none; padding:0; }
 .scroll { overflow:auto; border:1px solid var(--line); border-radius:6px; background:#fbfcfe; }
+#resource-graph { max-width:100%; height:auto; display:block; }
 #resource-graph .component rect { fill:#fff; stroke:#4a6fa5; stroke-width:1.3; }
 #resource-graph .name { font-weight:700; font-size:13px; fill:var(--fg); }
 #resource-graph .type { font-size:10.5px; fill:var(--muted); }
