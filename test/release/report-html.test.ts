@@ -16,6 +16,8 @@ import { alertTable } from "../../infra/observability/alert-table";
 import { openChromium, type OpenBrowser } from "../../infra/release/report-browser";
 import { oncallCalendar } from "../../infra/release/report-calendar";
 import { componentGraph, graphResources } from "../../infra/release/report-graph";
+import { headCommit } from "../../infra/release/git";
+import { runRelease } from "../../infra/release/pipeline";
 import { renderReportHtml, ReportError, writeReport } from "../../infra/release/report-html";
 import { prCommentHtml, prCommentMarkdown } from "../../infra/release/report-screenshots";
 
@@ -237,6 +239,20 @@ describe("PR comment picture", () => {
     await p.screenshot({ path: join(ARTIFACTS, "pr-comment.png") });
     await p.close();
   });
+});
+
+describe("release pipeline", () => {
+  it("writes status/report.html into every package, outside the signed manifest, showing that run's verdict", async () => {
+    const out = join(root, "pipeline");
+    // No steps (the report only needs what the pipeline itself writes): a NO-GO for want of sign-offs.
+    const outcome = await runRelease({ stack: "staging", version: "7.2.0", outputRoot: join(out, "phase-5"), logFile: join(out, "log.md"), steps: [], display: "silent", commit: { ...headCommit(), dirty: false, shallow: false }, signers: { kind: "text", source: "no signers (test)", text: "" } });
+    const html = readFileSync(join(outcome.packageDir, "status", "report.html"), "utf8");
+    expect(outcome.verdict).toBe("NO-GO");
+    expect(html).toContain('<div id="verdict" class="verdict nogo"><span class="word">NO-GO</span>');
+    for (const reason of outcome.reasons) expect(html).toContain(reason.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
+    const manifest = JSON.parse(readFileSync(join(outcome.packageDir, "manifest.json"), "utf8")) as { files: { path: string }[] };
+    expect(manifest.files.map((f) => f.path)).not.toContain("status/report.html");
+  }, 60_000);
 });
 
 describe("report inputs", () => {
