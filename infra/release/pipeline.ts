@@ -23,6 +23,7 @@ import { headCommit, type CommitInfo } from "./git";
 import { acquireLock, lockFileFor } from "./lock";
 import { RECORD_FILE, recordPath, renderRecord, writeWhole, type ReleaseRecord } from "./records";
 import { DEFAULT_STEPS } from "./steps";
+import { writeReport } from "./report-html";
 import { writeStatus } from "./status";
 import { TEST_LOG, writeLog } from "./test-log";
 import { fail, step, type ImageReference, type ReleaseContext, type ReleaseStep, type StepResult } from "./types";
@@ -298,6 +299,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
       ...(smoke?.checks ? { smoke: smoke.checks } : {}),
     };
     writeWhole(join(dir, STATUS_DIR, RECORD_FILE), renderRecord(record));
+    writeReport(dir, cfg); // status/report.html: the verdict, checks and sign-offs above, as a page (outside the manifest like them)
 
     if (aborted()) throw new ReleaseInterruptedError("release interrupted");
     // Swap in the complete package: the old one is only removed once the new one is in place.
