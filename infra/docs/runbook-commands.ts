@@ -56,7 +56,7 @@ export function statusCommands(t: Target): string[] {
   const r = `--region ${t.region}`;
   return [
     `aws ecs describe-services ${r} --cluster ${t.cluster} --services ${t.service} --query 'services[0].{status:status,running:runningCount,desired:desiredCount,taskDefinition:taskDefinition,deployments:deployments[].{status:status,rollout:rolloutState,taskDefinition:taskDefinition},events:events[:5].message}'`,
-    `aws ecs list-tasks ${r} --cluster ${t.cluster} --service-name ${t.service} --desired-status STOPPED --query 'taskArns[:5]'`,
+    `aws ecs describe-tasks ${r} --cluster ${t.cluster} --tasks $(aws ecs list-tasks ${r} --cluster ${t.cluster} --service-name ${t.service} --desired-status STOPPED --query 'taskArns[:5]' --output text) --query 'tasks[].{task:taskArn,stoppedAt:stoppedAt,reason:stoppedReason,exitCodes:containers[].exitCode}'`,
     `aws logs tail ${t.logGroup} ${r} --since 15m --follow`,
   ];
 }
