@@ -157,8 +157,8 @@ const service = z.strictObject({
   /** This service's own build; omitted = the stack's shared `build`. */
   build: build.optional(),
   /**
-   * Break-glass ECS Exec into this service's tasks (config/break-glass.ts): omitted = off in a
-   * production-tier stack, on elsewhere. Turning it on adds enableExecuteCommand and the
+   * Break-glass ECS Exec into this service's tasks (config/break-glass.ts): off unless true, in
+   * every stack (production tier included). Turning it on adds enableExecuteCommand and the
    * ssmmessages permissions to the task role; tasks started before the change get it at
    * their next deployment (`aws ecs update-service --force-new-deployment`).
    */

@@ -48,7 +48,7 @@ export class BackendService extends pulumi.ComponentResource {
       memoryMiB: svc.memoryMiB,
       rolesFor: svc.name,
       container: { name: svc.name, logStreamPrefix: "service", withPort: true },
-      execCommand: breakGlassExecEnabled(ctx.cfg, svc),
+      execCommand: breakGlassExecEnabled(svc),
       tags,
       parent: this,
     });
@@ -145,8 +145,8 @@ export class BackendService extends pulumi.ComponentResource {
         loadBalancers: [{ targetGroupArn: this.targetGroup.arn, containerName: svc.name, containerPort: svc.port }],
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
-        // Break-glass only (config/break-glass.ts): off by default in a production-tier stack.
-        enableExecuteCommand: breakGlassExecEnabled(ctx.cfg, svc),
+        // Break-glass only (config/break-glass.ts): off unless the service sets breakGlassExec.
+        enableExecuteCommand: breakGlassExecEnabled(svc),
         // `pulumi up` fails (and the circuit breaker rolls back) if the new tasks never get healthy.
         waitForSteadyState: true,
         tags,

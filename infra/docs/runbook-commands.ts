@@ -140,10 +140,10 @@ function breakGlassBlock(stacks: StackDocInput[]): string {
   return targets(stacks)
     .flatMap((t) => {
       const r = `--region ${t.region}`;
-      const on = breakGlassExecEnabled(t.cfg, t.svc);
+      const on = breakGlassExecEnabled(t.svc);
       const state = on
-        ? `ECS Exec is **on** (${t.svc.breakGlassExec === undefined ? "the default outside production tier" : "`breakGlassExec: true`"}).`
-        : `ECS Exec is **off** (${isProductionTier(t.cfg) && t.svc.breakGlassExec === undefined ? "the production-tier default" : "`breakGlassExec: false`"}). Switch it on in a reviewed change, \`pulumi up\`, and off again after the incident:`;
+        ? "ECS Exec is **on** (`breakGlassExec: true`); switch it off after the incident."
+        : `ECS Exec is **off** (${t.svc.breakGlassExec === undefined ? "the default" : "`breakGlassExec: false`"}${isProductionTier(t.cfg) ? ", production tier" : ""}). Switch it on, \`pulumi up\`, and off again after the incident:`;
       return [
         `${heading(t)} ${state}`,
         "",
