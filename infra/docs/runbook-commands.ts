@@ -161,6 +161,10 @@ function breakGlassBlock(stacks: StackDocInput[]): string {
           ...(on ? [] : [breakGlassSwitch(t.stack, t.index, false), `pulumi up --stack ${t.stack}`]),
         ]),
         "",
+        "In the task's shell, a query as the service's own database role (IAM token, through the image's own connection code; the image has no psql):",
+        "",
+        fence([`node -e "${SQL_ONE_SHOT}" "SELECT pid, state, wait_event_type, now() - xact_start AS age, left(query, 120) AS query FROM pg_stat_activity WHERE datname = current_database() ORDER BY age DESC NULLS LAST"`]),
+        "",
       ];
     })
     .join("\n")

@@ -89,7 +89,7 @@ export function parseCommand(cmd: RunbookCommand): SimpleCommand[] {
   try {
     ast = parse(cmd.text, { mode: "bash" });
   } catch (e) {
-    throw new Error(`${cmd.file}:${cmd.line}: not valid shell (${(e as Error).message}): ${cmd.text}`);
+    throw new Error(`${cmd.file}:${cmd.line}: not valid shell (${(e as Error).message}): ${cmd.text}`, { cause: e });
   }
   const out: SimpleCommand[] = [];
   simpleCommands(ast, out);
