@@ -156,6 +156,13 @@ const service = z.strictObject({
   usesDatabase: z.boolean().default(true),
   /** This service's own build; omitted = the stack's shared `build`. */
   build: build.optional(),
+  /**
+   * Break-glass ECS Exec into this service's tasks (config/break-glass.ts): off unless true, in
+   * every stack (production tier included). Turning it on adds enableExecuteCommand and the
+   * ssmmessages permissions to the task role; tasks started before the change get it at
+   * their next deployment (`aws ecs update-service --force-new-deployment`).
+   */
+  breakGlassExec: z.boolean().optional(),
   monitoring,
 });
 export type ServiceConfig = z.infer<typeof service>;
@@ -256,7 +263,7 @@ const oncall = z.strictObject({
   escalationDelayMinutes: z.int().min(5).max(120),
   escalationRepeats: z.int().min(0).max(9),
   urgency: z.enum(["high", "low"]),
-  /** Low-urgency environments page only within support hours. */
+  /** With urgency "low": high urgency (notify, escalate) within these hours, low (notify only) outside. */
   supportHours: z
     .strictObject({ days: z.array(z.int().min(1).max(7)).min(1), start: hhmm, end: hhmm })
     .optional(),
@@ -414,12 +421,25 @@ const FARGATE_MEMORY: Record<number, [number, number]> = {
   4096: [8192, 30720],
 };
 
+/**
+ * Monitors that never page, whatever the stack: paging follows user impact. A failed migration
+ * fails `pulumi up` before the rollout (services depend on the migration run), so the previous
+ * version keeps serving; it is urgent work for the release, not a page.
+ */
+export const NEVER_PAGING_MONITORS: Partial<Record<MonitorKind, string>> = {
+  migrationFailed: "a failed migration stops `pulumi up` before the rollout and the previous version keeps serving (no user impact)",
+};
+
 function refineMonitors(svc: ServiceConfig, i: number, cfg: StackConfigShape, ctx: Ctx): void {
   for (const [kindName, t] of Object.entries(svc.monitoring.monitors)) {
     if (!t) continue;
     const kind = kindName as MonitorKind;
     const spec = MONITOR_CATALOG[kind];
     const path = ["services", i, "monitoring", "monitors", kind];
+    const noPage = NEVER_PAGING_MONITORS[kind];
+    if (noPage && t.severity === "page") {
+      issue(ctx, [...path, "severity"], `${kind} cannot page: ${noPage}; set severity: ticket (priority sets how urgent the ticket is)`);
+    }
     // "Worse" is larger for `above` monitors and smaller for `below` ones.
     const worse = (a: number, b: number) => (spec.direction === "above" ? a > b : a < b);
     const side = spec.direction === "above" ? "below" : "above";

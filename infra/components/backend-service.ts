@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { breakGlassExecEnabled } from "../../config/break-glass";
 import { isProductionTier } from "../../config/units";
 import { fargateTask, type WorkloadArgs } from "./fargate-task";
 
@@ -47,6 +48,7 @@ export class BackendService extends pulumi.ComponentResource {
       memoryMiB: svc.memoryMiB,
       rolesFor: svc.name,
       container: { name: svc.name, logStreamPrefix: "service", withPort: true },
+      execCommand: breakGlassExecEnabled(svc),
       tags,
       parent: this,
     });
@@ -143,7 +145,8 @@ export class BackendService extends pulumi.ComponentResource {
         loadBalancers: [{ targetGroupArn: this.targetGroup.arn, containerName: svc.name, containerPort: svc.port }],
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
-        enableExecuteCommand: false,
+        // Break-glass only (config/break-glass.ts): off unless the service sets breakGlassExec.
+        enableExecuteCommand: breakGlassExecEnabled(svc),
         // `pulumi up` fails (and the circuit breaker rolls back) if the new tasks never get healthy.
         waitForSteadyState: true,
         tags,

@@ -39,6 +39,8 @@ export interface FargateTaskArgs {
   rolesFor: string;
   container: { name: string; logStreamPrefix: string; environment?: Record<string, string>; command?: string[]; withPort: boolean; serviceName?: string };
   tags: Record<string, string>;
+  /** Break-glass ECS Exec into this task (config/break-glass.ts); the task role gets its channels. */
+  execCommand?: boolean;
   parent: pulumi.Resource;
 }
 
@@ -67,6 +69,7 @@ export function fargateTask(name: string, args: FargateTaskArgs): { logGroup: aw
     secretArns: [...(login?.kind === "master" ? [login.secretArn] : []), ...w.secrets.map((s) => s.valueFrom)],
     kmsKeyArns: [w.dataKeyArn, w.artifactsKeyArn],
     ...(login?.kind === "iam" ? { dbConnect: { dbUserArn: login.dbUserArn, username: login.username } } : {}),
+    execCommand: args.execCommand === true,
     parent: args.parent,
   });
   const taskDefinition = new aws.ecs.TaskDefinition(

@@ -1,7 +1,8 @@
 /**
  * Least-privilege roles for a task: the execution role pulls the image, writes the log group and
  * reads exactly the secrets the container references; the task role (the app's own AWS identity)
- * may only log in to the database as its own user (IAM database authentication), or nothing.
+ * may only log in to the database as its own user (IAM database authentication), or nothing,
+ * plus the ECS Exec channels when break-glass access is switched on.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +17,8 @@ export interface TaskRolesArgs {
   kmsKeyArns: pulumi.Input<string>[];
   /** IAM database authentication as this database user (its `dbuser` ARN). */
   dbConnect?: { dbUserArn: pulumi.Input<string>; username: string };
+  /** Break-glass ECS Exec (config/break-glass.ts): the SSM message channels the exec agent opens. */
+  execCommand?: boolean;
   parent: pulumi.Resource;
 }
 
@@ -23,6 +26,9 @@ const ECS_TASKS_TRUST = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
+
+/** What the ECS Exec agent in the task needs (AWS: "IAM permissions required for ECS Exec"). */
+export const EXEC_COMMAND_ACTIONS = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"];
 
 export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aws.iam.Role; executionPolicy: aws.iam.RolePolicy; task: aws.iam.Role; taskPolicy?: aws.iam.RolePolicy } {
   const { ctx } = args;
@@ -53,14 +59,19 @@ export function ecsTaskRoles(name: string, args: TaskRolesArgs): { execution: aw
     { assumeRolePolicy: ECS_TASKS_TRUST, description: db ? `Application identity of ${args.svc} (database login as ${db.username} only)` : `Application identity of ${args.svc} (no AWS permissions)`, tags: ctx.tags({ service: args.svc }) },
     child,
   );
-  if (!db) return { execution, executionPolicy, task };
+  const statements = [
+    ...(db ? [{ Sid: "DatabaseLogin", Effect: "Allow", Action: ["rds-db:connect"], Resource: [db.dbUserArn] }] : []),
+    // The ssmmessages channel actions have no resource-level permissions: "*" is the only valid resource.
+    ...(args.execCommand ? [{ Sid: "BreakGlassExec", Effect: "Allow", Action: EXEC_COMMAND_ACTIONS, Resource: "*" }] : []),
+  ];
+  if (statements.length === 0) return { execution, executionPolicy, task };
   const taskPolicy = new aws.iam.RolePolicy(
     `${name}-task-policy`,
     {
       role: task.id,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
-        Statement: [{ Sid: "DatabaseLogin", Effect: "Allow", Action: ["rds-db:connect"], Resource: [db.dbUserArn] }],
+        Statement: statements,
       }),
     },
     child,

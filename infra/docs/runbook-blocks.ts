@@ -12,6 +12,7 @@ import { describeThreshold, formatNumber, serviceMonitorDefinitions } from "../o
 import { awsNames, dashboardTitle, pagerdutyServiceName, pagingHandle } from "../observability/naming";
 import { oncallPlan } from "../observability/oncall-plan";
 import type { MonitorTargets } from "../observability/signals";
+import { commandBlocks, firstChecks } from "./runbook-commands";
 import { burnRateDefinitions, SLO_RUNBOOK_ANCHOR, sloDefinitions } from "../observability/slos";
 
 export type BlocksByFile = Map<string, Map<string, string>>;
@@ -70,7 +71,8 @@ function verifyBlock(stacks: StackDocInput[], kind: MonitorKind): string {
       lines.push(`  Service logs: \`service:${svc.name} env:${cfg.environment} status:error\` in index \`${cfg.logs.datadogIndex}\`; CloudWatch log group \`${awsNames(stack, cfg, svc).logGroup}\`.`);
     }
   }
-  return lines.join("\n");
+  const monitored = stacks.map(({ stack, cfg }) => ({ stack, cfg: { ...cfg, services: cfg.services.filter((svc) => serviceMonitorDefinitions(cfg, svc).some((d) => d.kind === kind)) } })).filter((s) => s.cfg.services.length > 0);
+  return [...lines, "", "First three checks:", "", firstChecks(monitored, spec.scope)].join("\n");
 }
 
 function sloBlock(stacks: StackDocInput[]): string {
@@ -93,6 +95,7 @@ function sloVerifyBlock(stacks: StackDocInput[]): string {
         return `- **${stack}**: SLOs ${slos}; dashboard "${dashboardTitle(cfg, svc)}", group "SLOs"; the latency SLO counts 5-minute slices with p95 <= ${svc.monitoring.slos.latency.thresholdMs} ms.`;
       }),
     )
+    .concat(["", "First three checks:", "", firstChecks(stacks, "service")])
     .join("\n");
 }
 
@@ -186,7 +189,7 @@ export function runbookBlocks(stacks: StackDocInput[]): BlocksByFile {
   }
   alerts.set(`thresholds:${SLO_RUNBOOK_ANCHOR}`, sloBlock(stacks));
   alerts.set(`verify:${SLO_RUNBOOK_ANCHOR}`, sloVerifyBlock(stacks));
-  return new Map([
+  const blocks: BlocksByFile = new Map([
     ["runbooks/alerts.md", alerts],
     ["runbooks/README.md", new Map([["log-aggregation", logsBlock(stacks)]])],
     ["runbooks/startup.md", new Map([["environments", environmentsBlock(stacks)]])],
@@ -195,5 +198,7 @@ export function runbookBlocks(stacks: StackDocInput[]): BlocksByFile {
     ["runbooks/incident-response.md", new Map([["oncall", oncallBlock(stacks)]])],
     ["runbooks/deploy-and-rollback.md", new Map([["deploy-settings", deployBlock(stacks)]])],
   ]);
+  for (const [file, more] of commandBlocks(stacks)) for (const [id, text] of more) blocks.get(file)!.set(id, text);
+  return blocks;
 }
 

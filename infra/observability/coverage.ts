@@ -7,6 +7,7 @@
 import type { StackConfig } from "../../config/schema";
 import { monitorDefinitions } from "./monitors";
 import { pagingHandlesIn } from "./naming";
+import { calendarDays, type CalendarDay } from "./oncall-calendar";
 import { oncallPlan, type EscalationPlan, type OncallPlan } from "./oncall-plan";
 import { finalShifts, type ScheduleDef, type Shift } from "./schedule";
 import { burnRateDefinitions } from "./slos";
@@ -49,6 +50,8 @@ export interface CoverageReport {
   shortEscalations: { policy: string; levels: number }[];
   /** One line per blocking finding; empty means the checks pass. */
   findings: string[];
+  /** Who is on call on each day of the window, per schedule, and the parts of days nobody is. */
+  days: CalendarDay[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -137,6 +140,7 @@ export function checkCoverage(input: CoverageInput, from: number, weeks: number)
     unresolvedHandles,
     shortEscalations,
     findings,
+    days: input.schedules.length > 0 ? calendarDays(input.schedules, finals, input.schedules[0]!.timeZone, from, to) : [],
   };
 }
 

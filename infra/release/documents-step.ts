@@ -9,37 +9,10 @@ import { join } from "node:path";
 import { REPO_ROOT, stacksInPromotionOrder } from "../../config/stack-file";
 import { fillHandoffTemplate, handoffFacts, HANDOFF_TEMPLATES, readHandoffTemplate } from "../docs/handoff";
 import { alertTable, renderAlertTableMarkdown } from "../observability/alert-table";
-import { oncallRotation } from "../observability/rotation";
+import { rotationDocuments } from "../observability/rotation";
 import { renderReleaseNotes } from "./release-notes";
 import { renderRollbackStrategy } from "./rollback-strategy";
 import { fail, step, type ReleaseContext, type StepResult } from "./types";
-
-const ROTATION_WEEKS = 4;
-
-export function renderRotation(ctx: Pick<ReleaseContext, "cfg" | "commit" | "stack">): string {
-  // From the commit time, not the wall clock: the package must be the same on a re-run.
-  const r = oncallRotation(ctx.cfg, ROTATION_WEEKS, ctx.commit.time.getTime());
-  return [
-    `# On-call rotation — ${ctx.stack}`,
-    "",
-    `Team: ${ctx.cfg.oncall.teamName} (lead ${ctx.cfg.oncall.teamLeadEmail}). Time zone ${r.timeZone}; handoff ${r.handoff}. Urgency: ${ctx.cfg.oncall.urgency}${ctx.cfg.oncall.supportHours ? ` (support hours ${ctx.cfg.oncall.supportHours.start}–${ctx.cfg.oncall.supportHours.end}, days ${ctx.cfg.oncall.supportHours.days.join(",")})` : ", 24x7"}.`,
-    "",
-    `## The next ${ROTATION_WEEKS} weeks (from the release commit)`,
-    "",
-    "| from | to | primary | secondary |",
-    "|---|---|---|---|",
-    ...r.weeks.map((w) => `| ${w.start} | ${w.end} | ${w.primary} | ${w.secondary} |`),
-    "",
-    "## Escalation",
-    "",
-    "| level | after | who |",
-    "|---|---|---|",
-    ...r.escalation.map((e) => `| ${e.level} | ${e.afterMinutes} min | ${e.target} |`),
-    "",
-    `The policy repeats ${r.repeats} time(s) when nobody acknowledges. Check coverage any time with \`npm run cli -- oncall coverage --stack ${ctx.stack}\`.`,
-    "",
-  ].join("\n");
-}
 
 export function renderEnvironmentRequirements(): string {
   const envs = stacksInPromotionOrder().map(({ stack, cfg }) => ({ s: stack, cfg }));
@@ -103,7 +76,8 @@ export async function documentsStep(ctx: ReleaseContext): Promise<StepResult> {
   try {
     write("release-notes.md", await renderReleaseNotes(ctx));
     write("rollback-strategy.md", await renderRollbackStrategy(ctx));
-    write("oncall-rotation.md", renderRotation(ctx));
+    // From the commit time, not the wall clock: the package must be the same on a re-run.
+    for (const [name, text] of rotationDocuments(ctx.cfg, ctx.stack, ctx.commit.time.getTime())) write(name, text);
     const stacks = stacksInPromotionOrder();
     const configs = stacks.map((s) => s.cfg);
     write("monitors-and-thresholds.md", `# Monitors and thresholds\n\nGenerated from ${stacks.map((s) => `Pulumi.${s.stack}.yaml`).join(", ")} through the definitions the Datadog monitors are declared from.\n\n${renderAlertTableMarkdown(alertTable(configs), configs.map((c) => c.environment), "../")}\n`);

@@ -1,9 +1,12 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { loadStackConfig } from "../../config/stack-file";
+import { loadStackConfig, REPO_ROOT } from "../../config/stack-file";
 import { checkCoverage, stackCoverage, type CoverageInput } from "../../infra/observability/coverage";
+import { renderCalendarSvg } from "../../infra/observability/oncall-calendar-svg";
+import { dayLines } from "../../infra/observability/oncall-calendar-text";
 import { finalShifts, layerTurns, type ScheduleDef } from "../../infra/observability/schedule";
 import { fromLocal, isoWithOffset } from "../../infra/observability/time-zone";
-import { oncallRotation } from "../../infra/observability/rotation";
+import { CALENDAR_SVG, oncallRotation, rotationDocuments } from "../../infra/observability/rotation";
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -143,5 +146,61 @@ describe("gaps, overlaps, restrictions, time zones", () => {
     expect(report.unresolvedHandles).toEqual([{ monitor: "m1", handle: "@pagerduty-orders-api-prod" }]);
     expect(report.shortEscalations).toEqual([{ policy: "thin", levels: 1 }]);
     expect(report.findings).toHaveLength(2);
+  });
+});
+
+describe("who is on call each day (issue 18)", () => {
+  it("lists primary and secondary per local day, with the handoff inside the day", () => {
+    const report = checkCoverage(input([weekly("primary", ["a@x", "b@x"]), weekly("secondary", ["c@x", "d@x"])]), t("2025-03-09T23:00:00Z"), 2);
+    expect(report.days).toHaveLength(14);
+    expect(report.days[0]).toMatchObject({ date: "2025-03-10", weekday: 1, start: "2025-03-10T00:00:00+01:00", gaps: { primary: [], secondary: [] } });
+    const handoffDay = report.days[7]!;
+    expect(handoffDay.date).toBe("2025-03-17");
+    const [before, after] = handoffDay.oncall.primary!;
+    expect(before!.to).toBe("10:00");
+    expect(after).toMatchObject({ from: "10:00", to: "24:00" });
+    expect(before!.user).not.toBe(after!.user);
+    expect(report.days[1]!.oncall.secondary).toEqual([{ user: report.days[2]!.oncall.secondary![0]!.user, from: "00:00", to: "24:00" }]);
+  });
+
+  it("names the hours of a day nobody is on call, in local time across the DST change", () => {
+    const s = weekly("primary", ["a@x", "b@x"], "Europe/Berlin", { restrictions: [{ type: "daily", startTimeOfDay: "09:00", durationSeconds: 8 * 3600 }] });
+    const report = checkCoverage(input([s]), t("2025-03-29T00:00:00Z"), 1);
+    expect(report.days.map((d) => d.date)).toEqual(["2025-03-29", "2025-03-30", "2025-03-31", "2025-04-01", "2025-04-02", "2025-04-03", "2025-04-04", "2025-04-05"]);
+    expect(report.days[0]!.gaps.primary).toEqual([{ from: "01:00", to: "09:00" }, { from: "17:00", to: "24:00" }]);
+    expect(report.days[1]!.gaps.primary).toEqual([{ from: "00:00", to: "09:00" }, { from: "17:00", to: "24:00" }]);
+    expect(report.days[1]!.oncall.primary).toEqual([expect.objectContaining({ from: "09:00", to: "17:00" })]);
+    expect(dayLines(report.days)[2]).toMatch(/^ {2}Sun 2025-03-30 +[ab]@x 09:00-17:00 +GAP primary 00:00-09:00; GAP primary 17:00-24:00$/);
+    const svg = renderCalendarSvg("restricted", report.days);
+    expect(svg).toContain('<g data-date="2025-03-30" data-gap="true">');
+    expect(svg).toContain("gap: primary 00:00-09:00, primary 17:00-24:00");
+  });
+
+  it("`oncall coverage` prints each day with primary and secondary, and the gaps; JSON keeps its keys and adds days", () => {
+    const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "infra/cli/main.ts", "oncall", "coverage", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000 });
+    const text = run(["--stack", "prod", "--weeks", "1", "--from", "2025-03-10T00:00:00Z"]);
+    expect(text.status).toBe(0);
+    const rotation = oncallRotation(loadStackConfig("prod"), 1, t("2025-03-10T00:00:00Z"));
+    expect(text.stdout).toMatch(new RegExp(`Mon 2025-03-10 +${rotation.weeks[0]!.primary.replace(/[.]/g, "\\.")}`));
+    expect(text.stdout).toMatch(/Sun 2025-03-16 /);
+    expect(text.stdout).toContain(rotation.weeks[0]!.secondary);
+    expect(text.stdout).not.toContain("GAP");
+    const json = JSON.parse(run(["--stack", "prod", "--weeks", "1", "--from", "2025-03-10T00:00:00Z", "--format", "json"]).stdout) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(["stack", "coveragePercent", "perSchedule", "gaps", "findings", "rotation", "days"]));
+    expect((json.days as unknown[]).length).toBe(8);
+  }, 240_000);
+
+  it("the package's rotation document says what urgency low does, and links a calendar picture with every day", () => {
+    const docs = new Map(rotationDocuments(loadStackConfig("staging"), "staging", t("2025-03-10T00:00:00Z")));
+    const md = docs.get("oncall-rotation.md")!;
+    expect(md).toMatch(/`urgency: low` means \*\*high\*\* urgency within support hours \(days 1,2,3,4,5, 09:00–17:00 Europe\/Berlin.*\*\*low\*\* urgency outside them/);
+    expect(md).toContain(`![On-call calendar](${CALENDAR_SVG})`);
+    const svg = docs.get(CALENDAR_SVG)!;
+    expect(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"")).toBe(true);
+    expect(svg.match(/<g data-date="/g)).toHaveLength(29);
+    expect(svg).not.toContain("data-gap");
+    expect(svg).not.toMatch(/<script|href=/);
+    const prod = new Map(rotationDocuments(loadStackConfig("prod"), "prod", t("2025-03-10T00:00:00Z"))).get("oncall-rotation.md")!;
+    expect(prod).toContain("Urgency: high urgency 24x7");
   });
 });

@@ -1,12 +1,13 @@
 /**
  * `oncall coverage --stack S [--weeks N] [--from ISO] [--format json]`: the offline on-call
- * checks on the plan PagerDuty is given. Exit 1 on any finding (gaps and single-person layers
+ * checks on the plan PagerDuty is given, and who is on call on each day (with the gaps). Exit 1 on any finding (gaps and single-person layers
  * are findings only where 24x7 is required: prod).
  */
 import type { Command } from "commander";
 import { ConfigError } from "../../../config/load";
 import { loadStackConfig, StackFileError } from "../../../config/stack-file";
 import { stackCoverage } from "../../observability/coverage";
+import { dayLines } from "../../observability/oncall-calendar-text";
 import { oncallRotation } from "../../observability/rotation";
 import { BlockingError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
@@ -54,6 +55,9 @@ export function registerOncall(program: Command): void {
       } else {
         console.log(`On-call coverage of ${opts.stack} from ${report.from} to ${report.to} (${weeks} weeks)${report.requires24x7 ? ", 24x7 required" : ""}`);
         for (const s of report.perSchedule) console.log(`  ${s.schedule.padEnd(10)} ${s.coveragePercent.toFixed(2)}%`);
+        console.log("");
+        for (const line of dayLines(report.days)) console.log(line);
+        console.log("");
         console.log(`  paging handles: ${report.unresolvedHandles.length === 0 ? "all resolve" : `${report.unresolvedHandles.length} unresolved`}; escalation levels: ${report.shortEscalations.length === 0 ? "ok" : "too few"}`);
         for (const f of report.findings) console.log(`  FINDING ${f}`);
         if (report.findings.length === 0) console.log("  no findings");
