@@ -50,7 +50,7 @@ export const documents: ReleaseStep = {
     { standard: "DOC-RUNBOOK", item: "Runbooks: startup, shutdown, scaling, incident response, alerts (Task 5.3)", location: "runbooks/" },
     { standard: "DOC-RUNBOOK", item: "Runbook index", location: "docs/runbook-index.md" },
     { standard: "DOC-RUNBOOK", item: "Monitoring dashboards and alert thresholds", location: "docs/monitors-and-thresholds.md" },
-    { standard: "DOC-RUNBOOK", item: "On-call rotation and escalation", location: "docs/oncall-rotation.md" },
+    { standard: "DOC-RUNBOOK", item: "On-call rotation and escalation, with its calendar", location: "docs/oncall-rotation.md", also: ["docs/oncall-calendar.svg"] },
     { standard: "DOC-RUNBOOK", item: "Knowledge transfer: agenda, minutes, action items", location: "docs/handoff/" },
     { standard: "OPS-API", item: "Environment configuration requirements (Task 5.2)", location: "docs/environment-configuration.md" },
     { standard: "OPS-API", item: "Configuration reference", location: "docs/configuration-reference.md" },

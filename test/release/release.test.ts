@@ -93,6 +93,7 @@ describe("release --stack staging --version 9.8.7", () => {
       "docs/release-notes.md",
       "docs/rollback-strategy.md",
       "docs/oncall-rotation.md",
+      "docs/oncall-calendar.svg",
       "docs/monitors-and-thresholds.md",
       "docs/environment-configuration.md",
       "docs/runbook-index.md",
@@ -101,6 +102,7 @@ describe("release --stack staging --version 9.8.7", () => {
       "manifest.json",
       "status/verdict.md",
       "status/record.json",
+      "status/report.html",
     ]) {
       expect(existsSync(join(first.packageDir, f)), f).toBe(true);
     }
