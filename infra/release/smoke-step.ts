@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { extract } from "tar";
 import { REPO_ROOT } from "../../config/stack-file";
+import { serviceBuild } from "../../config/units";
 import { defaultBundlePaths } from "../../backend/src/migrate/paths";
 import { migrateUp } from "../../backend/src/migrate/runner";
 import { freePort, startEmbeddedPostgres } from "../postgres/embedded";
@@ -18,7 +19,6 @@ import { fail, step, type ReleaseContext, type StepResult } from "./types";
 export type SmokeCheck = ContractCheck;
 
 /** The backend's contract: the smoke test calls what it declares, nothing else. */
-export const BACKEND_CONTRACT = join(REPO_ROOT, "backend", "openapi.json");
 
 async function healthy(base: string): Promise<boolean> {
   const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) });
@@ -65,32 +65,48 @@ export async function smokeStep(ctx: ReleaseContext): Promise<StepResult> {
     ctx.progress("migrating a fresh database for the smoke test");
     const url = await pg.createDatabase("smoke");
     await migrateUp({ connection: url, paths: defaultBundlePaths(unpacked) });
-    const port = await freePort();
-    ctx.progress(`starting the built service on port ${port}`);
-    const started = performance.now();
-    child = spawn(process.execPath, [join(unpacked, "dist", "server.js")], {
-      // The image installs production dependencies next to dist/; here they come from the checkout.
-      env: { PATH: process.env.PATH ?? "", NODE_PATH: join(REPO_ROOT, "node_modules"), DATABASE_URL: url, PORT: String(port), LOG_LEVEL: "warn", APP_VERSION: ctx.version, GIT_SHA: ctx.commit.sha, SHUTDOWN_TIMEOUT_MS: "5000" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitReady(base, child, 15_000);
-    const startMs = Math.round(performance.now() - started);
-    const document = parseContract(readFileSync(BACKEND_CONTRACT, "utf8"), "backend/openapi.json");
-    ctx.progress(`calling the ${Object.keys(document.paths ?? {}).length} paths of backend/openapi.json`);
-    const checks = await exerciseContract({ document, baseUrl: base });
-    const running = child;
-    const exited = new Promise<number | null>((resolve) => running.once("exit", (code) => resolve(code)));
-    running.kill("SIGTERM");
-    const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 10_000))]);
-    checks.push({ name: "SIGTERM: graceful exit", ok: code === 0, detail: code === "timeout" ? "did not exit within 10 s" : `exit code ${code}` });
+    // Every service of the stack, each started from the archive of its build under its own name
+    // and called through its own contract (its workspace's openapi.json). The release builds the
+    // shared `backend` workspace; a service with another workspace is reported, not skipped.
+    const checks: SmokeCheck[] = [];
+    const startMs: Record<string, number> = {};
+    const many = ctx.cfg.services.length > 1;
+    for (const svc of ctx.cfg.services) {
+      const workspace = serviceBuild(ctx.cfg, svc).workspace;
+      const prefix = many ? `${svc.name}: ` : "";
+      if (workspace !== "backend") {
+        checks.push({ name: `${prefix}built`, ok: false, detail: `workspace ${workspace} has no release artifact (the release builds the backend workspace)` } as SmokeCheck);
+        continue;
+      }
+      const port = await freePort();
+      ctx.progress(`starting ${svc.name} from the built archive on port ${port}`);
+      const started = performance.now();
+      child = spawn(process.execPath, [join(unpacked, "dist", "server.js")], {
+        // The image installs production dependencies next to dist/; here they come from the checkout.
+        env: { PATH: process.env.PATH ?? "", NODE_PATH: join(REPO_ROOT, "node_modules"), DATABASE_URL: url, PORT: String(port), LOG_LEVEL: "warn", SERVICE_NAME: svc.name, APP_VERSION: ctx.version, GIT_SHA: ctx.commit.sha, SHUTDOWN_TIMEOUT_MS: "5000" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      const base = `http://127.0.0.1:${port}`;
+      await waitReady(base, child, 15_000);
+      startMs[svc.name] = Math.round(performance.now() - started);
+      const document = parseContract(readFileSync(join(REPO_ROOT, workspace, "openapi.json"), "utf8"), `${workspace}/openapi.json`);
+      ctx.progress(`calling the ${Object.keys(document.paths ?? {}).length} paths of ${workspace}/openapi.json as ${svc.name}`);
+      const own = await exerciseContract({ document, baseUrl: base });
+      const running = child;
+      const exited = new Promise<number | null>((resolve) => running.once("exit", (code) => resolve(code)));
+      running.kill("SIGTERM");
+      const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 10_000))]);
+      own.push({ name: "SIGTERM: graceful exit", ok: code === 0, detail: code === "timeout" ? "did not exit within 10 s" : `exit code ${code}` } as SmokeCheck);
+      checks.push(...own.map((c) => ({ ...c, name: `${prefix}${c.name}` })));
+    }
     const dir = join(ctx.dir, "smoke");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "smoke-test.json"), `${JSON.stringify({ service: "backend archive, unpacked (dist/server.js)", contract: "backend/openapi.json (every operation; responses validated against their declared schemas)", database: "embedded PostgreSQL, migrated and seeded from the archive", checks }, null, 2)}\n`);
+    writeFileSync(join(dir, "smoke-test.json"), `${JSON.stringify({ service: "backend archive, unpacked (dist/server.js)", services: ctx.cfg.services.map((s) => s.name), contract: "each service's <workspace>/openapi.json (every operation; responses validated against their declared schemas)", database: "embedded PostgreSQL, migrated and seeded from the archive", checks }, null, 2)}\n`);
     result.files.push("smoke/smoke-test.json");
     const passed = checks.filter((c) => c.ok).length;
-    result.figures = { checks: checks.length, passed, startMs };
-    result.summary = `${passed}/${checks.length} checks passed; service ready in ${startMs} ms`;
+    const slowest = Math.max(0, ...Object.values(startMs));
+    result.figures = { checks: checks.length, passed, startMs: slowest };
+    result.summary = `${passed}/${checks.length} checks passed over ${ctx.cfg.services.length} service(s); slowest ready in ${slowest} ms`;
     for (const c of checks.filter((x) => !x.ok)) fail(result, `smoke: ${c.name}: ${c.detail}`);
     (result as StepResult & { checks?: SmokeCheck[] }).checks = checks;
   } catch (err) {
