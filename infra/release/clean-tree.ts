@@ -14,8 +14,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { isAbsolute, join, relative, sep } from "node:path";
-import * as ts from "typescript";
+import type * as TS from "typescript";
+
+/** The compiler, loaded when a check runs: every CLI command imports this module, few need it. */
+const typescript = (): typeof TS => createRequire(__filename)("typescript") as typeof TS;
 
 export interface TreeProblem {
   path: string;
@@ -54,12 +58,13 @@ function walk(dir: string): string[] {
 
 /** The files a tsconfig makes tsc read: its root files and its `extends` chain, as TypeScript resolves them. */
 export function tsconfigReads(configFile: string): { files: string[]; extendsChain: string[]; errors: string[] } {
+  const ts = typescript();
   const errors: string[] = [];
-  const host: ts.ParseConfigFileHost = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => errors.push(ts.flattenDiagnosticMessageText(d.messageText, " ")) };
+  const host: TS.ParseConfigFileHost = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => errors.push(ts.flattenDiagnosticMessageText(d.messageText, " ")) };
   const parsed = ts.getParsedCommandLineOfConfigFile(configFile, {}, host);
   if (!parsed) return { files: [], extendsChain: [], errors };
   for (const d of parsed.errors) if (d.category === ts.DiagnosticCategory.Error) errors.push(ts.flattenDiagnosticMessageText(d.messageText, " "));
-  const chain = (parsed.options.configFile as (ts.TsConfigSourceFile & { extendedSourceFiles?: string[] }) | undefined)?.extendedSourceFiles ?? [];
+  const chain = (parsed.options.configFile as (TS.TsConfigSourceFile & { extendedSourceFiles?: string[] }) | undefined)?.extendedSourceFiles ?? [];
   return { files: parsed.fileNames, extendsChain: chain, errors };
 }
 

@@ -11,6 +11,7 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
+import { onInterrupt } from "../interrupt";
 import { acquireLock, lockFileFor } from "../release/lock";
 import { PRINCIPAL_PATTERN, SIGNOFF_ROLES, type AllowedSigner, type SignoffRole } from "./allowed-signers";
 import { APPROVALS_DIR, verifyPackageFiles } from "./manifest";
@@ -115,6 +116,7 @@ export async function signManifest(input: SignInput): Promise<SignResult> {
   if (!(SIGNOFF_ROLES as readonly string[]).includes(input.role)) throw new SignoffInputError(`--role must be one of ${SIGNOFF_ROLES.join(", ")}, found "${input.role}"`);
   const role = input.role as SignoffRole;
   const lock = await acquireLock(lockFileFor(dirname(input.packageDir)), { command: `signoff sign --role ${role}`, waitMs: input.waitLockMs ?? 0 });
+  const unregister = onInterrupt(() => lock.release());
   try {
     const pkg = verifyPackageFiles(input.packageDir);
     if (!pkg.ok || !pkg.manifest) throw new SignoffInputError(`refusing to sign ${input.packageDir}: the package does not match its manifest`, pkg.problems.map((p) => p.message));
@@ -134,6 +136,7 @@ export async function signManifest(input: SignInput): Promise<SignResult> {
     writeApproval(path, signature, replaced);
     return { file, role, principal, manifestSha256: pkg.manifest.sha256, replaced };
   } finally {
+    unregister();
     lock.release();
   }
 }

@@ -45,12 +45,16 @@ describe("exit codes", () => {
   });
 
   it("an internal error is 70 with one line; the stack trace only with --verbose", async () => {
-    const quiet = await cli(["migrate", "status", "--database-url", "postgres://u:pw@127.0.0.1:1/db"]);
+    // A crash nobody anticipated: the package's manifest.json is a directory.
+    const pkg = join(root, "broken-package");
+    mkdirSync(join(pkg, "manifest.json"), { recursive: true });
+    const args = ["signoff", "verify", "--version", "1.4.0", "--stack", "prod", "--package", pkg];
+    const quiet = await cli(args);
     expect(quiet.code).toBe(EXIT_INTERNAL);
-    expect(quiet.stderr).toMatch(/^internal error: Error: connect ECONNREFUSED 127\.0\.0\.1:1 \(run with --verbose for the stack trace\)\n$/);
-    const verbose = await cli(["--verbose", "migrate", "status", "--database-url", "postgres://u:pw@127.0.0.1:1/db"]);
+    expect(quiet.stderr).toBe("internal error: Error: EISDIR: illegal operation on a directory, read (run with --verbose for the stack trace)\n");
+    const verbose = await cli(["--verbose", ...args]);
     expect(verbose.code).toBe(EXIT_INTERNAL);
-    expect(verbose.stderr).toMatch(/^internal error: Error: connect ECONNREFUSED[^\n]*\nError: connect ECONNREFUSED[^\n]*\n {4}at /);
+    expect(verbose.stderr).toMatch(/^internal error: Error: EISDIR[^\n]*\nError: EISDIR[^\n]*\n {4}at /);
     // The mapping itself: an unexpected throw is never taken for a finding.
     const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
