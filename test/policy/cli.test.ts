@@ -10,7 +10,8 @@ const MAIN = join(__dirname, "..", "..", "infra", "cli", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "policy", ...args], { encoding: "utf8", timeout: 60_000 });
+  // A wide bound: the command starts both packs, which takes long on a loaded 2-core machine.
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "policy", ...args], { encoding: "utf8", timeout: 240_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,7 +39,7 @@ describe("npm run cli -- policy", () => {
       summary: { mandatory: 1, advisory: 0 },
     });
     expect(r.stderr).toContain("1 mandatory policy violation(s)");
-  });
+  }, 250_000);
 
   it("exits 2 with a reason on a malformed input file", () => {
     const file = join(dir, "malformed.json");

@@ -93,7 +93,7 @@ export function fixtures(): Record<string, Fixture> {
       type: "slo alert",
       name: `[test] api: availability SLO burn rate ${rate}x over ${window}`,
       query: `burn_rate("${SLO_ID}").over("30d").long_window("${window}").short_window("${short}") > ${rate}`,
-      message: `The availability SLO burns its budget at {{value}}x.${page ? "\n@pagerduty-api-test" : ""}\nRunbook: https://github.com/example-org/backend-release/blob/main/runbooks/alerts.md#slo-burn-rate`,
+      message: `The availability SLO burns its budget at {{value}}x.${page ? "\n@pagerduty-api-test" : ""}\n@slack-example-org-api\nRunbook: https://github.com/example-org/backend-release/blob/main/runbooks/alerts.md#slo-burn-rate`,
       tags: ["service:api", `severity:${page ? "page" : "ticket"}`, "monitor-kind:sloBurnRate"],
       priority: page ? "1" : "3",
     },

@@ -78,7 +78,7 @@ describe("the evaluation set of prod-graph changes", () => {
     const rate = (MISCONFIGURATIONS.length - missed.length) / MISCONFIGURATIONS.length;
     console.log(`policy block rate on ${MISCONFIGURATIONS.length} prod-graph misconfigurations: ${(rate * 100).toFixed(1)}%`);
     expect(missed).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it("passes every compliant variation without a single finding", async () => {
     const falseAlarms: string[] = [];
@@ -91,5 +91,5 @@ describe("the evaluation set of prod-graph changes", () => {
       }
     }
     expect(falseAlarms).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });

@@ -214,7 +214,15 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
     expect: ["DATA-ECR-01-keep-released-images", "orders-api-repo-lifecycle"],
   },
   { name: "repository force-deletable", source: "ORG (release retention)", apply: (g) => g.set("orders-api-repo", { forceDelete: true }), expect: ["DATA-ECR-02-no-force-delete", "orders-api-repo"] },
-  // (The docker.RegistryImage keepRemotely case left with the registry-to-registry copy: a command that never deletes what it copied.)
+  {
+    name: "promotion copies another digest than the one deployed",
+    source: "ORG (build once)",
+    apply: (g) => {
+      const env = g.get("orders-api-promotion").inputs!.environment as Record<string, string>;
+      g.set("orders-api-promotion", { triggers: [digest("f")], environment: { ...env, PROMOTION_SOURCE: env.PROMOTION_SOURCE!.replace(/sha256:.*/, digest("f")) } });
+    },
+    expect: ["DATA-REL-01-promoted-images", "orders-api-task"],
+  },
   { name: "repository no longer protected", source: "ORG (protect)", apply: (g) => (g.get("orders-api-repo").protect = false), expect: ["DATA-DEL-01-stateful-protected", "orders-api-repo"] },
   {
     name: "repository policy lets anyone pull",
@@ -450,6 +458,12 @@ export const MISCONFIGURATIONS: Misconfiguration[] = [
     source: "ORG (on-call)",
     apply: (g) => g.set("orders-api-dbFreeStorage-monitor", { message: String(g.get("orders-api-dbFreeStorage-monitor").inputs!.message).replace(/@pagerduty-orders-api-prod/g, "@pagerduty-orders-prod") }),
     expect: ["OPS-MON-01-paging-monitors-notify", "orders-api-dbFreeStorage-monitor"],
+  },
+  {
+    name: "ticket monitor notifies nobody",
+    source: "ORG (on-call), CloudWatch.15 analogue",
+    apply: (g) => g.set("orders-api-cpu-monitor", { message: String(g.get("orders-api-cpu-monitor").inputs!.message).replace(/@slack-\S+\n?/g, "") }),
+    expect: ["OPS-MON-01-paging-monitors-notify", "orders-api-cpu-monitor"],
   },
   { name: "monitor without its runbook link", source: "ORG (runbooks)", apply: (g) => g.set("orders-api-cpu-monitor", { message: String(g.get("orders-api-cpu-monitor").inputs!.message).replace(/Runbook: \S+\n?/, "") }), expect: ["OPS-MON-02-runbook-link", "orders-api-cpu-monitor"] },
   { name: "fast-burn monitor of the availability SLO removed", source: "ORG (SLO alerting)", apply: (g) => g.remove("orders-api-availability-burn-1h-monitor"), expect: ["OPS-SLO-01-burn-rate-monitors", "orders-api-availability-slo"] },

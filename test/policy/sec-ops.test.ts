@@ -507,6 +507,12 @@ const stackCases: StackCase[] = [
     expected: [{ urn: urnOf("datadog:index/monitor:Monitor", "api-errorRate-monitor"), message: "Monitor 'api-errorRate-monitor' pages (tag severity:page) but notifies nobody: add the on-call handle (e.g. @pagerduty-<service>) to its message." }],
   },
   {
+    label: "a ticket monitor that tells no one",
+    policy: pagingMonitorsNotify,
+    mutate: (fs) => patch(fs, "burn48h", { message: "The availability SLO burns its budget.\nRunbook: https://github.com/example-org/backend-release/blob/main/runbooks/alerts.md#slo-burn-rate" }),
+    expected: [{ urn: urnOf("datadog:index/monitor:Monitor", "api-availability-burn-48h-monitor"), message: "Monitor 'api-availability-burn-48h-monitor' notifies nobody: add the owning team's channel handle (e.g. @slack-<workspace>-<channel>) to its message." }],
+  },
+  {
     label: "a handle to an undeclared PagerDuty service",
     policy: pagingMonitorsNotify,
     mutate: (fs) => patch(fs, "pagingMonitor", { message: "CRITICAL.\n@pagerduty-api-tset\nRunbook: https://example.org/runbooks/alerts.md" }),

@@ -39,6 +39,7 @@ const PRODUCTION_LISTS: Array<[policy: string, key: string, nonEmpty: boolean]> 
   ["SEC-NET-01-world-only-443", "allowedPorts", true],
   ["SEC-NET-03-egress-to-internet", "allowedPorts", true],
   ["OPS-MON-01-paging-monitors-notify", "pagerHandles", true],
+  ["OPS-MON-01-paging-monitors-notify", "notifyHandles", true],
   ["OPS-SLO-01-burn-rate-monitors", "longWindows", true],
   ["DATA-S3-06-archive-never-expires", "releasePrefixes", true],
   ["DATA-ECR-01-keep-released-images", "releaseTagPrefixes", true],

@@ -1,7 +1,8 @@
 /**
  * The on-call contract as policy (alongside `oncall coverage`), over the Datadog and PagerDuty
- * resources the program declares: a monitor that pages reaches a pager (a `@pagerduty-<service>`
- * handle whose service object the stack declares), every monitor links its runbook, every SLO is
+ * resources the program declares: every monitor tells someone (a channel or pager handle), one
+ * that pages reaches a pager (a `@pagerduty-<service>` handle whose service object the stack
+ * declares), every monitor links its runbook, every SLO is
  * watched by burn-rate monitors, escalation goes past the first responder, and production-tier
  * services page at high urgency. CloudWatch alarms obey the same "someone is told" rule.
  */
@@ -17,7 +18,10 @@ const messageOf = (r: PolicyResource): string | undefined => known(() => asStrin
 interface PagingConfig {
   pagingTags: string[];
   pagerHandles: string[];
+  notifyHandles: string[];
 }
+
+const NOTIFY_HANDLES = ["@slack-", "@pagerduty-", "@opsgenie-", "@oncall-", "@teams-", "@webhook-"];
 
 /** `@pagerduty-orders-api-prod` → `orders-api-prod`, for every handle with one of the pager prefixes. */
 function handles(message: string, prefixes: string[]): Array<{ handle: string; prefix: string; target: string }> {
@@ -30,7 +34,7 @@ function handles(message: string, prefixes: string[]): Array<{ handle: string; p
 
 export const pagingMonitorsNotify: StackValidationPolicy = {
   name: "OPS-MON-01-paging-monitors-notify",
-  description: "A monitor that pages (tagged severity:page) notifies a pager handle that resolves to a service object the stack declares; CloudWatch alarms have enabled alarm actions.",
+  description: "Every monitor notifies a channel or pager handle; one that pages (tagged severity:page) a pager handle that resolves to a service object the stack declares; CloudWatch alarms have enabled alarm actions.",
   severity: "high",
   enforcementLevel: "mandatory",
   ...controls({ fsbp: ["CloudWatch.15", "CloudWatch.17"], docType: "datadog:index/monitor:Monitor" }),
@@ -38,15 +42,19 @@ export const pagingMonitorsNotify: StackValidationPolicy = {
     properties: {
       pagingTags: { type: "array", items: { type: "string" }, default: ["severity:page"], description: "Monitor tags that mark a paging monitor." },
       pagerHandles: { type: "array", items: { type: "string" }, default: ["@pagerduty-", "@opsgenie-", "@oncall-"], description: "Handle prefixes that reach a pager." },
+      notifyHandles: { type: "array", items: { type: "string" }, default: NOTIFY_HANDLES, description: "Handle prefixes that reach people (every monitor needs one)." },
     },
   },
   validateStack: (args, report) => {
-    const { pagingTags, pagerHandles } = configOf<PagingConfig>(args, { pagingTags: ["severity:page"], pagerHandles: ["@pagerduty-", "@opsgenie-", "@oncall-"] });
+    const { pagingTags, pagerHandles, notifyHandles } = configOf<PagingConfig>(args, { pagingTags: ["severity:page"], pagerHandles: ["@pagerduty-", "@opsgenie-", "@oncall-"], notifyHandles: NOTIFY_HANDLES });
     const pdServices = args.resources.filter((r) => isOneOf(r.type, T.datadogPagerdutyService)).map((r) => known(() => asString(r.props.serviceName))).filter((n): n is string => n !== undefined);
     for (const m of args.resources.filter((r) => isOneOf(r.type, T.datadogMonitor))) {
-      if (!tagsOf(m).some((t) => pagingTags.includes(t))) continue;
       const message = messageOf(m);
       if (message === undefined) continue; // unknown during preview
+      if (!tagsOf(m).some((t) => pagingTags.includes(t))) {
+        if (handles(message, notifyHandles).length === 0) report(`Monitor '${m.name}' notifies nobody: add the owning team's channel handle (e.g. @slack-<workspace>-<channel>) to its message.`, m.urn);
+        continue;
+      }
       const found = handles(message, pagerHandles);
       if (found.length === 0) {
         report(`Monitor '${m.name}' pages (tag ${pagingTags.join("/")}) but notifies nobody: add the on-call handle (e.g. @pagerduty-<service>) to its message.`, m.urn);
