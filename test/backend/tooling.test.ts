@@ -143,9 +143,9 @@ describe("migrate lint (squawk)", () => {
   });
 
   it("`migrate lint` exits 0 on the shipped bundle; bad usage exits 2", async () => {
-    const program = buildProgram();
+    const program = await buildProgram();
     await expect(program.parseAsync(["migrate", "lint", "--format", "json"], { from: "user" })).resolves.toBeDefined();
-    const err = await buildProgram()
+    const err = await (await buildProgram())
       .parseAsync(["migrate", "sideways"], { from: "user" })
       .catch((e: unknown) => e);
     expect(exitCodeFor(err)).toBe(2);
