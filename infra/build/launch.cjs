@@ -14,33 +14,29 @@ const { join } = require("node:path");
 async function launch(argv, opts = {}) {
   const { REPO_ROOT, readSources } = require("./sources.cjs");
   const root = opts.root ?? REPO_ROOT;
-  /** @type {{ runCli(argv: string[]): void }} */
-  let cli;
-  if (process.env.BACKEND_RELEASE_CLI === "tsx") {
-    cli = fromSources(root);
-  } else {
-    let dir;
+  let dir;
+  if (process.env.BACKEND_RELEASE_CLI !== "tsx") {
     try {
       const { ensureCompiled } = require("./compile.cjs");
       ({ dir } = await ensureCompiled(readSources(root)));
     } catch (err) {
       process.stderr.write(`note: cannot compile the CLI (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); running the TypeScript sources through tsx\n`);
     }
-    if (dir) {
-      // Stack traces point into the TypeScript sources (inline source maps).
-      process.setSourceMapsEnabled(true);
-      cli = require(join(dir, "infra", "cli", "main.js"));
-    } else {
-      cli = fromSources(root);
-    }
   }
+  if (!dir) return runSources(root, argv);
+  // Stack traces point into the TypeScript sources (inline source maps).
+  process.setSourceMapsEnabled(true);
+  /** @type {{ runCli(argv: string[]): void }} */
+  const cli = require(join(dir, "infra", "cli", "main.js"));
   cli.runCli(argv);
 }
 
-/** @param {string} root */
-function fromSources(root) {
-  require(require.resolve("tsx/cjs/api", { paths: [root] })).register();
-  return require(join(root, "infra", "cli", "main.ts"));
+/** The sources through tsx in a child process, as the CLI ran before it was compiled. @param {string} root @param {string[]} argv */
+function runSources(root, argv) {
+  const { spawnSync } = require("node:child_process");
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "infra", "cli", "main.ts"), ...argv], { stdio: "inherit", cwd: process.cwd() });
+  if (result.error) throw result.error;
+  process.exit(result.status ?? 1);
 }
 
 module.exports = { launch };

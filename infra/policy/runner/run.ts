@@ -1,8 +1,8 @@
 /**
- * The offline policy run: both packs served by @pulumi/policy in child processes, configured for
- * the stack, then `analyze` per resource and `analyzeStack` once, as `pulumi preview
- * --policy-pack` would. A PolicyRunner keeps its servers for several graphs; runPolicies is the
- * one-shot form.
+ * The offline policy run: both packs served by @pulumi/policy (in this process by default, or one
+ * child process per pack as `pulumi preview --policy-pack` starts them), configured for the stack,
+ * then `analyze` per resource and `analyzeStack` once, as the CLI would. A PolicyRunner keeps its
+ * servers for several graphs; runPolicies is the one-shot form.
  */
 import { join } from "node:path";
 import { urnType, type Deployment, type DeploymentResource } from "../../preview/deployment";
@@ -10,8 +10,23 @@ import { loadPolicyConfig, reconcile, type PolicyPackConfig } from "./config";
 import { analyzable, RequestBuilder, type StackProperties } from "./marshal";
 import { controlsOf, type PolicyReport, type PolicyViolation } from "./report";
 import { PackServer, type Diagnostic } from "./server";
+import { hostPack, type PackDefinition } from "./host";
+import { secOpsPack } from "../sec-ops/pack";
+import { dataOpsPack } from "../data-ops/pack";
 
-export const PACK_DIRS = [join(__dirname, "..", "sec-ops"), join(__dirname, "..", "data-ops")];
+/** The packs: their directories (package.json, the entry a pack process runs) and definitions. */
+export const PACKS: ReadonlyArray<{ dir: string; pack: PackDefinition }> = [
+  { dir: join(__dirname, "..", "sec-ops"), pack: secOpsPack },
+  { dir: join(__dirname, "..", "data-ops"), pack: dataOpsPack },
+];
+export const PACK_DIRS = PACKS.map((p) => p.dir);
+
+/**
+ * Where the packs run. "in-process" (default): both served by private instances of @pulumi/policy's
+ * server module in this process — no process start-up, the packs' code loaded once. "process": one
+ * child process per pack through tsx, exactly as `pulumi preview --policy-pack` runs a pack.
+ */
+export type PackIsolation = "in-process" | "process";
 /** Analyze calls in flight per pack: enough to hide gRPC latency, few enough for 2 cores. */
 const IN_FLIGHT = 16;
 
@@ -45,9 +60,14 @@ export class PolicyRunner {
 
   private constructor(readonly servers: PackServer[]) {}
 
-  /** Starts every pack in parallel. */
-  static async start(packDirs: string[] = PACK_DIRS): Promise<PolicyRunner> {
-    const started = await Promise.allSettled(packDirs.map((d) => PackServer.start(d)));
+  /** Starts every pack (in parallel when they are processes). */
+  static async start(opts: { isolation?: PackIsolation } = {}): Promise<PolicyRunner> {
+    const start = async ({ dir, pack }: (typeof PACKS)[number]): Promise<PackServer> => {
+      if (opts.isolation === "process") return PackServer.start(dir);
+      const hosted = await hostPack(dir, pack);
+      return PackServer.connect(dir, hosted.port, { stop: hosted.stop, stderr: () => "" });
+    };
+    const started = await Promise.allSettled(PACKS.map(start));
     const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed) {
@@ -121,11 +141,11 @@ export class PolicyRunner {
 }
 
 /** One-shot: start both packs, evaluate the graph, stop them. */
-export async function runPolicies(input: { deployment: Deployment } & EvaluateOptions): Promise<PolicyReport> {
-  const { deployment, ...opts } = input;
+export async function runPolicies(input: { deployment: Deployment; isolation?: PackIsolation } & EvaluateOptions): Promise<PolicyReport> {
+  const { deployment, isolation, ...opts } = input;
   // Bad config is bad input: report it before spending a second on starting the packs.
   opts.config ??= loadPolicyConfig(opts.stack);
-  const runner = await PolicyRunner.start();
+  const runner = await PolicyRunner.start(isolation ? { isolation } : {});
   try {
     return await runner.evaluate(deployment, opts);
   } finally {

@@ -125,13 +125,18 @@ export function toDiagnostics(res: analyzer.AnalyzeResponse): Diagnostic[] {
   }));
 }
 
+/** How a pack's server is stopped, and what it wrote on stderr (a pack process; empty in-process). */
+export interface PackBackend {
+  stop(): Promise<void>;
+  stderr(): string;
+}
+
 export class PackServer {
   private constructor(
     readonly dir: string,
-    private readonly child: ChildProcess,
+    private readonly backend: PackBackend,
     private readonly client: AnalyzerClient,
     readonly info: PackInfo,
-    private readonly stderr: string[],
   ) {}
 
   /** Spawns the pack in `dir`, waits for its port, connects, and reads its AnalyzerInfo. */
@@ -153,16 +158,21 @@ export class PackServer {
         reject(new PolicyServerError(`policy pack ${dir} exited with code ${code} before serving: ${stderr.join("").trim()}`));
       });
     });
+    return PackServer.connect(dir, port, { stop: () => stopChild(child), stderr: () => stderr.join("") });
+  }
+
+  /** Connects to a pack serving on 127.0.0.1:`port` and reads its AnalyzerInfo; `backend` stops it. */
+  static async connect(dir: string, port: number, backend: PackBackend): Promise<PackServer> {
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": MAX_MESSAGE,
       "grpc.max_send_message_length": MAX_MESSAGE,
     });
     try {
       const info = toInfo(await unary(client.getAnalyzerInfo.bind(client), new Empty()));
-      return new PackServer(dir, child, client, info, stderr);
+      return new PackServer(dir, backend, client, info);
     } catch (err) {
       client.close();
-      child.kill();
+      await backend.stop();
       throw err;
     }
   }
@@ -195,17 +205,22 @@ export class PackServer {
     return toDiagnostics(await unary(this.client.analyzeStack.bind(this.client), req));
   }
 
-  /** Closes the channel and stops the pack; resolves once the process has exited. */
+  /** Closes the channel and stops the pack; resolves once it has stopped. */
   async close(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      this.child.once("exit", () => resolve());
-      this.child.kill("SIGTERM");
-    });
+    await this.backend.stop();
   }
 
   stderrText(): string {
-    return this.stderr.join("");
+    return this.backend.stderr();
   }
+}
+
+/** Stops a pack process; resolves once it has exited. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
 }
