@@ -24,8 +24,8 @@ async function launch(argv, opts = {}) {
     }
   }
   if (!dir) return runSources(root, argv);
-  // Stack traces point into the TypeScript sources (inline source maps).
-  process.setSourceMapsEnabled(true);
+  // Stack traces (and the source positions Pulumi records) point into the TypeScript sources.
+  require("./stack-traces.cjs").installSourceMappedStacks();
   /** @type {{ runCli(argv: string[]): void }} */
   const cli = require(join(dir, "infra", "cli", "main.js"));
   cli.runCli(argv);
