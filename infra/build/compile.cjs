@@ -97,9 +97,14 @@ async function ensureCompiled(set = readSources()) {
     try {
       renameSync(tmp, dir);
     } catch (err) {
-      // Another process renamed the same key first: same sources, same tree; keep theirs.
       const code = /** @type {NodeJS.ErrnoException} */ (err).code;
-      if ((code !== "ENOTEMPTY" && code !== "EEXIST") || !isComplete(dir)) throw err;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      // Another process renamed the same key first: same sources, same tree; keep theirs. A tree
+      // under the key without its marker was not written by this code: replace it.
+      if (!isComplete(dir)) {
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(tmp, dir);
+      }
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
