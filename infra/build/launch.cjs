@@ -12,13 +12,21 @@ const { join } = require("node:path");
  * @param {{ root?: string }} [opts]
  */
 async function launch(argv, opts = {}) {
-  const { REPO_ROOT, readSources } = require("./sources.cjs");
+  const { REPO_ROOT, distRoot, readSources, rememberKey, rememberedKey, statFingerprint } = require("./sources.cjs");
   const root = opts.root ?? REPO_ROOT;
   let dir;
   if (process.env.BACKEND_RELEASE_CLI !== "tsx") {
     try {
-      const { ensureCompiled } = require("./compile.cjs");
-      ({ dir } = await ensureCompiled(readSources(root)));
+      const { ensureCompiled, isComplete } = require("./compile.cjs");
+      const fp = statFingerprint(root);
+      const known = rememberedKey(root, fp.fingerprint);
+      if (known && isComplete(join(distRoot(root), known))) {
+        dir = join(distRoot(root), known);
+      } else {
+        const set = readSources(root);
+        ({ dir } = await ensureCompiled(set));
+        rememberKey(root, fp, set.key);
+      }
     } catch (err) {
       process.stderr.write(`note: cannot compile the CLI (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); running the TypeScript sources through tsx\n`);
     }

@@ -5,11 +5,13 @@
  * The key is a sha256 over every TypeScript source the CLI can load (path and content), this
  * build's own code, the esbuild version and the compiler options. A compiled tree is stored under
  * `dist/<key>/`, so an edited, added, removed or renamed source — whatever its mtime — gives a key
- * with no tree yet: stale output cannot be picked, only rebuilt. Plain CommonJS because it runs
+ * with no tree yet: stale output cannot be picked, only rebuilt. Hashing every source on each
+ * start costs tens of milliseconds, so the key is remembered with a fingerprint of the files'
+ * metadata (ctime included) and recomputed whenever that changes. Plain CommonJS because it runs
  * before anything is compiled (the CLI entry, `npm ci`'s prepare).
  */
 const { createHash } = require("node:crypto");
-const { readdirSync, readFileSync } = require("node:fs");
+const { readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
 const { join, relative } = require("node:path");
 
 const REPO_ROOT = join(__dirname, "..", "..");
@@ -53,6 +55,14 @@ function esbuildVersionFrom(root) {
   return /** @type {{ version: string }} */ (JSON.parse(readFileSync(pkg, "utf8"))).version;
 }
 
+/** @param {string} root */
+function sourcePaths(root) {
+  /** @type {string[]} */
+  const paths = [];
+  for (const dir of SOURCE_DIRS) walk(join(root, dir), paths);
+  return paths.sort();
+}
+
 /**
  * Reads every source once: the compiler is given exactly the bytes that were hashed, so a file
  * edited while we build cannot end up under a key it does not match.
@@ -60,10 +70,7 @@ function esbuildVersionFrom(root) {
  * @returns {SourceSet}
  */
 function readSources(root = REPO_ROOT) {
-  /** @type {string[]} */
-  const paths = [];
-  for (const dir of SOURCE_DIRS) walk(join(root, dir), paths);
-  paths.sort();
+  const paths = sourcePaths(root);
   const compilerOptions = compilerOptionsOf(root);
   const esbuildVersion = esbuildVersionFrom(root);
   const hash = createHash("sha256");
@@ -88,4 +95,60 @@ function outDirOf(set) {
   return join(distRoot(set.root), set.key);
 }
 
-module.exports = { REPO_ROOT, SOURCE_DIRS, readSources, distRoot, outDirOf };
+/** Where the last computed key is remembered with the fingerprint of the files it was computed from. */
+const KEY_CACHE = ".key-cache.json";
+/** Files changed this recently are not trusted to a fingerprint (timestamps may be coarse). */
+const RACY_MS = 2000;
+
+/**
+ * A fingerprint of every input's metadata — path, inode, size, mtime and ctime. Any write to a
+ * file moves its ctime, even when the mtime is put back afterwards, so an equal fingerprint means
+ * the contents hashed last time are the contents now: the key is known without reading them.
+ * @param {string} [root]
+ * @returns {{ fingerprint: string; newestChangeMs: number }}
+ */
+function statFingerprint(root = REPO_ROOT) {
+  const files = [...BUILD_FILES, join(root, "tsconfig.json"), require.resolve("esbuild/package.json", { paths: [root] }), ...sourcePaths(root)];
+  const hash = createHash("sha256");
+  let newestChangeMs = 0;
+  for (const f of files) {
+    const st = statSync(f, { bigint: true });
+    hash.update(`${f}\0${st.ino}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}\n`);
+    newestChangeMs = Math.max(newestChangeMs, Number(st.ctimeNs / 1000000n), Number(st.mtimeNs / 1000000n));
+  }
+  return { fingerprint: hash.digest("hex"), newestChangeMs };
+}
+
+/**
+ * The key remembered for this fingerprint, if any.
+ * @param {string} root @param {string} fingerprint
+ * @returns {string | undefined}
+ */
+function rememberedKey(root, fingerprint) {
+  try {
+    const cached = /** @type {{ fingerprint?: unknown; key?: unknown }} */ (JSON.parse(readFileSync(join(distRoot(root), KEY_CACHE), "utf8")));
+    return cached.fingerprint === fingerprint && typeof cached.key === "string" ? cached.key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Remembers `key` for a fingerprint taken before the sources were read (so a file written in
+ * between has a newer ctime and cannot match it later). Not when a file changed within RACY_MS:
+ * a second write in the same timestamp tick would leave the fingerprint as it was.
+ * @param {string} root @param {{ fingerprint: string; newestChangeMs: number }} fp @param {string} key
+ */
+function rememberKey(root, fp, key) {
+  if (Date.now() - fp.newestChangeMs < RACY_MS) return;
+  const file = join(distRoot(root), KEY_CACHE);
+  const tmp = `${file}.${process.pid}`;
+  try {
+    writeFileSync(tmp, JSON.stringify({ fingerprint: fp.fingerprint, key }));
+    renameSync(tmp, file);
+  } catch {
+    // Only a shortcut: the next start hashes the sources again.
+  }
+}
+
+module.exports = { REPO_ROOT, SOURCE_DIRS, readSources, distRoot, outDirOf, statFingerprint, rememberedKey, rememberKey };
