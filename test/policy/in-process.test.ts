@@ -6,10 +6,12 @@
  * prod graph, on staging's, and on the prod graph with every misconfiguration of the evaluation
  * set applied at once.
  */
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deployment } from "../../infra/preview/deployment";
 import { hostPack } from "../../infra/policy/runner/host";
-import { PACKS, PolicyRunner, PolicyServerError, type PolicyReport } from "../../infra/policy/runner";
+import { PolicyRunner, PolicyServerError, type PolicyReport } from "../../infra/policy/runner";
+import { PACKS } from "../../infra/policy/runner/packs";
 import { recordedGraph } from "../support/graph";
 import { MISCONFIGURATIONS, ProdGraph } from "./prod-mutations";
 
@@ -17,15 +19,32 @@ let inProcess: PolicyRunner;
 let processes: PolicyRunner;
 const graphs: Record<string, { deployment: Deployment; stack: string }> = {};
 
-/** TCP servers this process listens on (the in-process packs' gRPC servers among them). */
-const tcpServers = () => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+/** This process's child Node processes (Linux /proc; tsx's esbuild service is not one). */
+function children(): number {
+  let n = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      // The fields after the command's closing parenthesis: state, ppid, …
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid && readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath)) n++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return n;
+}
 
-let listening = { before: 0, during: 0 };
+/** This process's threads. */
+const threads = () => readdirSync("/proc/self/task").length;
+
+let started = { inProcess: 0, processes: 0 };
 
 beforeAll(async () => {
-  const before = tcpServers();
-  [inProcess, processes] = await Promise.all([PolicyRunner.start(), PolicyRunner.start({ isolation: "process" })]);
-  listening = { before, during: tcpServers() };
+  const before = children();
+  inProcess = await PolicyRunner.start();
+  const afterInProcess = children();
+  processes = await PolicyRunner.start({ isolation: "process" });
+  started = { inProcess: afterInProcess - before, processes: children() - afterInProcess };
   const prod = (await recordedGraph("prod")).deployment;
   const staging = (await recordedGraph("staging")).deployment;
   const broken = structuredClone(prod);
@@ -45,9 +64,9 @@ afterAll(async () => {
 });
 
 describe("both packs in this process judge as the per-process packs do", () => {
-  it("serves both packs from this process (two gRPC servers here, no child process)", () => {
+  it("serves both packs from this process (no child process; the per-process path starts two)", () => {
     expect(inProcess.servers.map((s) => s.info.name)).toEqual(PACKS.map((p) => p.pack.name));
-    expect(listening.during - listening.before).toBe(2);
+    expect(started).toEqual({ inProcess: 0, processes: 2 });
   });
 
   it("reads the same analyzer info (packs, versions, policies, levels, schemas)", () => {
@@ -56,7 +75,7 @@ describe("both packs in this process judge as the per-process packs do", () => {
 
   it.each(["prod", "staging", "prod, every misconfiguration"])("%s: identical reports", async (name) => {
     const { deployment, stack } = graphs[name]!;
-    const [a, b]: PolicyReport[] = await Promise.all([inProcess.evaluate(deployment, { stack }), processes.evaluate(deployment, { stack })]);
+    const [a, b]: [PolicyReport, PolicyReport] = await Promise.all([inProcess.evaluate(deployment, { stack }), processes.evaluate(deployment, { stack })]);
     expect(a).toEqual(b);
     if (name === "prod, every misconfiguration") {
       expect(a.summary.mandatory).toBeGreaterThan(MISCONFIGURATIONS.length / 2);
@@ -64,11 +83,13 @@ describe("both packs in this process judge as the per-process packs do", () => {
     }
   });
 
-  it("stops its servers on close", async () => {
+  it("runs the packs on a thread of this process, ended on close", async () => {
+    const before = threads();
     const runner = await PolicyRunner.start();
-    const during = tcpServers();
+    expect(threads()).toBeGreaterThan(before);
     await runner.close();
-    expect(tcpServers()).toBe(during - 2);
+    expect(threads()).toBeLessThanOrEqual(before);
+    await expect(runner.evaluate(graphs.prod!.deployment, { stack: "prod" })).rejects.toThrow();
   });
 });
 

@@ -9,12 +9,14 @@
  * logic the CLI talks to. Only two things differ from a pack process: the bound port is handed back
  * instead of printed on stdout, and what would `process.exit(1)` (an invalid pack) is thrown.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import Module from "node:module";
 import { dirname, join } from "node:path";
+import { Worker } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
 import type { PolicyPackArgs } from "@pulumi/policy";
 import { PolicyServerError } from "./server";
+import type { WorkerMessage } from "./host-worker";
 
 /** What a pack's entry passes to `new PolicyPack(name, args)`. */
 export interface PackDefinition {
@@ -89,3 +91,57 @@ export function hostPack(dir: string, pack: PackDefinition): Promise<HostedPack>
     }
   });
 }
+
+/**
+ * The worker's code: require the compiled module next to this one, or (TypeScript sources: tests,
+ * tsx) the .ts file through tsx's require hook.
+ */
+function workerEntry(): { code: string; stackTraces?: string } {
+  const compiled = safeResolve("./host-worker");
+  if (compiled?.endsWith(".js")) return { code: `require(${JSON.stringify(compiled)});`, stackTraces: join(__dirname, "..", "..", "build", "stack-traces.cjs") };
+  const ts = join(__dirname, "host-worker.ts");
+  if (!existsSync(ts)) throw new PolicyServerError(`no policy host worker next to ${__filename}`);
+  return { code: `require(${JSON.stringify(require.resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(ts)});` };
+}
+
+function safeResolve(id: string): string | undefined {
+  try {
+    return require.resolve(id);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PackWorker {
+  ports: number[];
+  /** Stops both packs' servers and ends the thread. */
+  stop(): Promise<void>;
+}
+
+/** Serves packs (indices into ./packs.ts; default all) in a worker thread of this process; resolves with their ports in that order. */
+export function startPackWorker(packs?: number[]): Promise<PackWorker> {
+  const entry = workerEntry();
+  const worker = new Worker(entry.code, { eval: true, workerData: { stackTraces: entry.stackTraces, packs }, stdout: false, stderr: false });
+  return new Promise<PackWorker>((resolve, reject) => {
+    const fail = (err: Error) => {
+      void worker.terminate();
+      reject(err instanceof PolicyServerError ? err : new PolicyServerError(`policy host thread: ${err.message}`));
+    };
+    worker.once("error", fail);
+    worker.once("exit", (code) => fail(new PolicyServerError(`policy host thread exited with code ${code} before serving`)));
+    worker.once("message", (msg: WorkerMessage) => {
+      worker.removeAllListeners("exit");
+      if ("error" in msg) return fail(new PolicyServerError(msg.error));
+      if (!("ports" in msg)) return fail(new PolicyServerError("policy host thread answered without ports"));
+      let stopping: Promise<void> | undefined;
+      const stop = () =>
+        (stopping ??= new Promise<void>((done) => {
+          worker.once("message", () => void worker.terminate().then(() => done()));
+          worker.once("exit", () => done());
+          worker.postMessage("stop");
+        }));
+      resolve({ ports: msg.ports, stop });
+    });
+  });
+}
+

@@ -1,30 +1,25 @@
 /**
- * The offline policy run: both packs served by @pulumi/policy (in this process by default, or one
- * child process per pack as `pulumi preview --policy-pack` starts them), configured for the stack,
+ * The offline policy run: both packs served by @pulumi/policy (on a thread of this process by
+ * default, or one child process per pack as `pulumi preview --policy-pack` starts them), configured for the stack,
  * then `analyze` per resource and `analyzeStack` once, as the CLI would. A PolicyRunner keeps its
  * servers for several graphs; runPolicies is the one-shot form.
  */
-import { join } from "node:path";
 import { urnType, type Deployment, type DeploymentResource } from "../../preview/deployment";
 import { loadPolicyConfig, reconcile, type PolicyPackConfig } from "./config";
 import { analyzable, RequestBuilder, type StackProperties } from "./marshal";
 import { controlsOf, type PolicyReport, type PolicyViolation } from "./report";
 import { PackServer, type Diagnostic } from "./server";
-import { hostPack, type PackDefinition } from "./host";
-import { secOpsPack } from "../sec-ops/pack";
-import { dataOpsPack } from "../data-ops/pack";
+import { startPackWorker } from "./host";
+import { PACK_DIRS } from "./pack-dirs";
 
-/** The packs: their directories (package.json, the entry a pack process runs) and definitions. */
-export const PACKS: ReadonlyArray<{ dir: string; pack: PackDefinition }> = [
-  { dir: join(__dirname, "..", "sec-ops"), pack: secOpsPack },
-  { dir: join(__dirname, "..", "data-ops"), pack: dataOpsPack },
-];
-export const PACK_DIRS = PACKS.map((p) => p.dir);
+export { PACK_DIRS };
 
 /**
- * Where the packs run. "in-process" (default): both served by private instances of @pulumi/policy's
- * server module in this process — no process start-up, the packs' code loaded once. "process": one
- * child process per pack through tsx, exactly as `pulumi preview --policy-pack` runs a pack.
+ * Where the packs run. "in-process" (default): both served by @pulumi/policy's own server code
+ * (a private instance of its module per pack) on a worker thread of this process — no process
+ * start-up, the packs and the SDK loaded once, while the main thread reads and marshals the
+ * graph. "process": one child process per pack through tsx, exactly as `pulumi preview
+ * --policy-pack` runs a pack.
  */
 export type PackIsolation = "in-process" | "process";
 /** Analyze calls in flight per pack: enough to hide gRPC latency, few enough for 2 cores. */
@@ -55,6 +50,39 @@ function stripDescription(d: Diagnostic): string {
   return d.message.startsWith(prefix) ? d.message.slice(prefix.length) : d.message;
 }
 
+/** A graph marshalled into the analyzer's requests, with the config that applies: everything an evaluation needs but the packs. */
+export class PreparedEvaluation {
+  constructor(
+    readonly targets: DeploymentResource[],
+    readonly byUrn: Map<string, DeploymentResource>,
+    readonly stack: string,
+    readonly project: string,
+    readonly config: PolicyPackConfig,
+    readonly analyzeRequests: ReturnType<RequestBuilder["analyzeRequest"]>[],
+    readonly stackResources: ReturnType<RequestBuilder["stackResource"]>[],
+  ) {}
+}
+
+/** Marshals a graph for evaluation (no pack needed: runs while the packs start). */
+export function prepareEvaluation(deployment: Deployment, opts: EvaluateOptions = {}): PreparedEvaluation {
+  const all = deployment.deployment.resources;
+  const targets = analyzable(all);
+  const byUrn = new Map<string, DeploymentResource>(all.map((r) => [r.urn, r]));
+  const [, stackFromUrn, project = ""] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(targets[0]?.urn ?? "") ?? [];
+  const stack = opts.stack ?? stackFromUrn ?? "";
+  const config = opts.config ?? loadPolicyConfig(opts.stack);
+  const builder = new RequestBuilder(all);
+  return new PreparedEvaluation(
+    targets,
+    byUrn,
+    stack,
+    project,
+    config,
+    targets.map((r) => builder.analyzeRequest(r)),
+    targets.map((r) => builder.stackResource(r, opts.stackProperties ?? "planned")),
+  );
+}
+
 export class PolicyRunner {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -62,12 +90,16 @@ export class PolicyRunner {
 
   /** Starts every pack (in parallel when they are processes). */
   static async start(opts: { isolation?: PackIsolation } = {}): Promise<PolicyRunner> {
-    const start = async ({ dir, pack }: (typeof PACKS)[number]): Promise<PackServer> => {
-      if (opts.isolation === "process") return PackServer.start(dir);
-      const hosted = await hostPack(dir, pack);
-      return PackServer.connect(dir, hosted.port, { stop: hosted.stop, stderr: () => "" });
-    };
-    const started = await Promise.allSettled(PACKS.map(start));
+    let started: Array<PromiseSettledResult<PackServer>>;
+    if (opts.isolation === "process") {
+      started = await Promise.allSettled(PACK_DIRS.map((dir) => PackServer.start(dir)));
+    } else {
+      const worker = await startPackWorker();
+      // The thread ends when the last of its packs is closed.
+      let open = worker.ports.length;
+      const stop = () => (--open === 0 ? worker.stop() : Promise.resolve());
+      started = await Promise.allSettled(worker.ports.map((port, i) => PackServer.connect(PACK_DIRS[i]!, port, { stop, stderr: () => "" })));
+    }
     const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed) {
@@ -77,24 +109,14 @@ export class PolicyRunner {
     return new PolicyRunner(servers);
   }
 
-  /** Evaluates one graph. Calls are serialised: Configure is per-server state. */
-  evaluate(deployment: Deployment, opts: EvaluateOptions = {}): Promise<PolicyReport> {
-    const run = this.queue.then(() => this.evaluateNow(deployment, opts));
+  /** Evaluates one graph (or one prepared by prepareEvaluation). Calls are serialised: Configure is per-server state. */
+  evaluate(deployment: Deployment | PreparedEvaluation, opts: EvaluateOptions = {}): Promise<PolicyReport> {
+    const run = this.queue.then(() => this.evaluateNow(deployment instanceof PreparedEvaluation ? deployment : prepareEvaluation(deployment, opts)));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async evaluateNow(deployment: Deployment, opts: EvaluateOptions): Promise<PolicyReport> {
-    const all = deployment.deployment.resources;
-    const targets = analyzable(all);
-    const byUrn = new Map<string, DeploymentResource>(all.map((r) => [r.urn, r]));
-    const [, stackFromUrn, project = ""] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(targets[0]?.urn ?? "") ?? [];
-    const stack = opts.stack ?? stackFromUrn ?? "";
-    const config = opts.config ?? loadPolicyConfig(opts.stack);
-    const builder = new RequestBuilder(all);
-    const analyzeRequests = targets.map((r) => builder.analyzeRequest(r));
-    const stackResources = targets.map((r) => builder.stackResource(r, opts.stackProperties ?? "planned"));
-
+  private async evaluateNow({ targets, byUrn, stack, project, config, analyzeRequests, stackResources }: PreparedEvaluation): Promise<PolicyReport> {
     const perPack = await Promise.all(
       this.servers.map(async (server) => {
         await server.configure(stack, project, reconcile(server.info, config));
@@ -143,11 +165,20 @@ export class PolicyRunner {
 /** One-shot: start both packs, evaluate the graph, stop them. */
 export async function runPolicies(input: { deployment: Deployment; isolation?: PackIsolation } & EvaluateOptions): Promise<PolicyReport> {
   const { deployment, isolation, ...opts } = input;
-  // Bad config is bad input: report it before spending a second on starting the packs.
+  // Bad config is bad input: report it before starting the packs.
   opts.config ??= loadPolicyConfig(opts.stack);
-  const runner = await PolicyRunner.start(isolation ? { isolation } : {});
+  // The packs load on their own thread (or processes) while this one marshals the graph.
+  const starting = PolicyRunner.start(isolation ? { isolation } : {});
+  let prepared: PreparedEvaluation;
   try {
-    return await runner.evaluate(deployment, opts);
+    prepared = prepareEvaluation(deployment, opts);
+  } catch (err) {
+    await starting.then((r) => r.close(), () => undefined);
+    throw err;
+  }
+  const runner = await starting;
+  try {
+    return await runner.evaluate(prepared);
   } finally {
     await runner.close();
   }
