@@ -4,19 +4,21 @@
  * The server module keeps the pack it serves in module state (name, configuration, stack tags) and
  * refuses a second pack per process, which is why `pulumi preview --policy-pack` starts one process
  * per pack. Here each pack gets a private instance of that module (its file compiled again; every
- * other module — the proxy, deserialisation, the protobuf classes — is shared), so both packs are
- * served in one process on two ports, through the same gRPC service, handlers and configuration
- * logic the CLI talks to. Only two things differ from a pack process: the bound port is handed back
- * instead of printed on stdout, and what would `process.exit(1)` (an invalid pack) is thrown.
+ * other module — the proxy, deserialisation, the protobuf classes — is shared), and its `serve()`
+ * builds the Analyzer service exactly as in a pack process: the same handlers, configuration and
+ * enforcement logic. What differs is the carrier. A pack process is reached over gRPC on a port;
+ * here each call goes straight to the service's handler — the request and the response still
+ * pass through the service definition's own protobuf serialisers, so the handler sees the bytes the
+ * wire would carry — without HTTP/2, which cost more than judging the resources. Nothing listens on
+ * a port, and what would `process.exit(1)` (an invalid pack) is thrown.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import Module from "node:module";
 import { dirname, join } from "node:path";
-import { Worker } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
 import type { PolicyPackArgs } from "@pulumi/policy";
-import { PolicyServerError } from "./server";
-import type { WorkerMessage } from "./host-worker";
+import { AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { PolicyServerError, type AnalyzerCalls, type AnalyzerTransport } from "./server";
 
 /** What a pack's entry passes to `new PolicyPack(name, args)`. */
 export interface PackDefinition {
@@ -24,10 +26,8 @@ export interface PackDefinition {
   args: PolicyPackArgs;
 }
 
-export interface HostedPack {
-  port: number;
-  stop(): Promise<void>;
-}
+/** The Analyzer service implementation a pack's `serve()` registered, by method name. */
+export type AnalyzerImplementation = Record<string, grpc.handleUnaryCall<unknown, unknown>>;
 
 type Serve = (name: string, version: string, enforcementLevel: string, args: PolicyPackArgs, initialConfig?: unknown) => void;
 
@@ -62,86 +62,60 @@ export function packVersion(dir: string): string {
   return version;
 }
 
-/** Starts `pack` (whose directory is `dir`) on 127.0.0.1 and resolves with its port. */
-export function hostPack(dir: string, pack: PackDefinition): Promise<HostedPack> {
-  return new Promise<HostedPack>((resolve, reject) => {
-    // The server module binds with `bindAsync(…, callback)`; this subclass keeps the server and its port.
-    class HostedServer extends grpc.Server {
-      override bindAsync(address: string, creds: grpc.ServerCredentials, callback: (error: Error | null, port: number) => void): void {
-        void callback; // prints the port for a parent process; we have no parent to tell
-        super.bindAsync(address, creds, (err, port) => {
-          if (err) return reject(new PolicyServerError(`policy pack ${pack.name} could not listen on ${address}: ${err.message}`));
-          const stop = () => new Promise<void>((done) => this.tryShutdown(() => done()));
-          resolve({ port, stop });
-        });
-      }
+/** Runs `serve()` for `pack` (whose directory is `dir`) and returns the Analyzer service it built. */
+export function hostPack(dir: string, pack: PackDefinition): AnalyzerImplementation {
+  let service: AnalyzerImplementation | undefined;
+  // The server module builds a grpc.Server, adds the Analyzer service and binds a port; this
+  // subclass keeps the service and binds nothing.
+  class HostedServer extends grpc.Server {
+    override addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+      if (definition === (AnalyzerService as unknown)) service = implementation as AnalyzerImplementation;
+      super.addService(definition, implementation);
     }
-    const exitToError = Object.create(process, {
-      exit: {
-        value: (code?: number) => {
-          throw new PolicyServerError(`policy pack ${pack.name} in ${dir} is invalid (@pulumi/policy would exit with code ${code ?? 0}; its reason is printed above)`);
-        },
-      },
-    }) as NodeJS.Process;
-    try {
-      const { serve } = serverModule({ "@grpc/grpc-js": { ...grpc, Server: HostedServer }, process: exitToError });
-      serve(pack.name, packVersion(dir), pack.args.enforcementLevel ?? DEFAULT_ENFORCEMENT_LEVEL, pack.args);
-    } catch (err) {
-      reject(err instanceof Error ? err : new PolicyServerError(String(err)));
+    override bindAsync(): void {
+      // No socket: the service is called directly (see directTransport).
     }
-  });
-}
-
-/**
- * The worker's code: require the compiled module next to this one, or (TypeScript sources: tests,
- * tsx) the .ts file through tsx's require hook.
- */
-function workerEntry(): { code: string; stackTraces?: string } {
-  const compiled = safeResolve("./host-worker");
-  if (compiled?.endsWith(".js")) return { code: `require(${JSON.stringify(compiled)});`, stackTraces: join(__dirname, "..", "..", "build", "stack-traces.cjs") };
-  const ts = join(__dirname, "host-worker.ts");
-  if (!existsSync(ts)) throw new PolicyServerError(`no policy host worker next to ${__filename}`);
-  return { code: `require(${JSON.stringify(require.resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(ts)});` };
-}
-
-function safeResolve(id: string): string | undefined {
-  try {
-    return require.resolve(id);
-  } catch {
-    return undefined;
   }
+  const exitToError = Object.create(process, {
+    exit: {
+      value: (code?: number) => {
+        throw new PolicyServerError(`policy pack ${pack.name} in ${dir} is invalid (@pulumi/policy would exit with code ${code ?? 0}; its reason is printed above)`);
+      },
+    },
+  }) as NodeJS.Process;
+  const { serve } = serverModule({ "@grpc/grpc-js": { ...grpc, Server: HostedServer }, process: exitToError });
+  serve(pack.name, packVersion(dir), pack.args.enforcementLevel ?? DEFAULT_ENFORCEMENT_LEVEL, pack.args);
+  if (!service) throw new PolicyServerError(`@pulumi/policy served ${pack.name} without an Analyzer service`);
+  return service;
 }
 
-export interface PackWorker {
-  ports: number[];
-  /** Stops both packs' servers and ends the thread. */
-  stop(): Promise<void>;
+/** A call's failure as a gRPC client reports it: `<code> <STATUS>: <details>`, with code and details. */
+function serviceError(err: unknown): Error {
+  const e = (err ?? {}) as { code?: unknown; details?: unknown; message?: unknown };
+  const code = typeof e.code === "number" ? e.code : grpc.status.UNKNOWN;
+  const details = typeof e.details === "string" ? e.details : typeof e.message === "string" ? e.message : String(err);
+  return Object.assign(new Error(`${code} ${grpc.status[code] ?? "UNKNOWN"}: ${details}`), { code, details, metadata: new grpc.Metadata() });
 }
 
-/** Serves packs (indices into ./packs.ts; default all) in a worker thread of this process; resolves with their ports in that order. */
-export function startPackWorker(packs?: number[]): Promise<PackWorker> {
-  const entry = workerEntry();
-  const worker = new Worker(entry.code, { eval: true, workerData: { stackTraces: entry.stackTraces, packs }, stdout: false, stderr: false });
-  return new Promise<PackWorker>((resolve, reject) => {
-    const fail = (err: Error) => {
-      void worker.terminate();
-      reject(err instanceof PolicyServerError ? err : new PolicyServerError(`policy host thread: ${err.message}`));
-    };
-    worker.once("error", fail);
-    worker.once("exit", (code) => fail(new PolicyServerError(`policy host thread exited with code ${code} before serving`)));
-    worker.once("message", (msg: WorkerMessage) => {
-      worker.removeAllListeners("exit");
-      if ("error" in msg) return fail(new PolicyServerError(msg.error));
-      if (!("ports" in msg)) return fail(new PolicyServerError("policy host thread answered without ports"));
-      let stopping: Promise<void> | undefined;
-      const stop = () =>
-        (stopping ??= new Promise<void>((done) => {
-          worker.once("message", () => void worker.terminate().then(() => done()));
-          worker.once("exit", () => done());
-          worker.postMessage("stop");
-        }));
-      resolve({ ports: msg.ports, stop });
-    });
-  });
+/** Calls into a hosted pack's service; requests and responses go through the service definition's serialisers. */
+export function directTransport(service: AnalyzerImplementation): AnalyzerTransport {
+  const definition = AnalyzerService as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>;
+  return {
+    call<M extends keyof AnalyzerCalls>(method: M, request: AnalyzerCalls[M][0]): Promise<AnalyzerCalls[M][1]> {
+      const def = definition[method]!;
+      const handler = service[method]!;
+      const call = { request: def.requestDeserialize(def.requestSerialize(request)), metadata: new grpc.Metadata(), cancelled: false, getPeer: () => "in-process" };
+      return new Promise((resolve, reject) => {
+        try {
+          handler(call as unknown as grpc.ServerUnaryCall<unknown, unknown>, (err, response) => {
+            if (err) reject(serviceError(err));
+            else resolve(def.responseDeserialize(def.responseSerialize(response)) as AnalyzerCalls[M][1]);
+          });
+        } catch (err) {
+          reject(serviceError(err));
+        }
+      });
+    },
+    close: () => undefined,
+  };
 }
-

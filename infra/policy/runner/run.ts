@@ -1,6 +1,6 @@
 /**
- * The offline policy run: both packs served by @pulumi/policy (on a thread of this process by
- * default, or one child process per pack as `pulumi preview --policy-pack` starts them), configured for the stack,
+ * The offline policy run: both packs served by @pulumi/policy (in this process by default, or one
+ * child process per pack as `pulumi preview --policy-pack` starts them), configured for the stack,
  * then `analyze` per resource and `analyzeStack` once, as the CLI would. A PolicyRunner keeps its
  * servers for several graphs; runPolicies is the one-shot form.
  */
@@ -9,17 +9,16 @@ import { loadPolicyConfig, reconcile, type PolicyPackConfig } from "./config";
 import { analyzable, RequestBuilder, type StackProperties } from "./marshal";
 import { controlsOf, type PolicyReport, type PolicyViolation } from "./report";
 import { PackServer, type Diagnostic } from "./server";
-import { startPackWorker } from "./host";
+import { directTransport, hostPack } from "./host";
 import { PACK_DIRS } from "./pack-dirs";
 
 export { PACK_DIRS };
 
 /**
- * Where the packs run. "in-process" (default): both served by @pulumi/policy's own server code
- * (a private instance of its module per pack) on a worker thread of this process — no process
- * start-up, the packs and the SDK loaded once, while the main thread reads and marshals the
- * graph. "process": one child process per pack through tsx, exactly as `pulumi preview
- * --policy-pack` runs a pack.
+ * Where the packs run. "in-process" (default): both served by @pulumi/policy's own server code in
+ * this process (a private instance of its module per pack, called without a socket; see host.ts) —
+ * no process start-up, the packs and the SDK loaded once. "process": one child process per pack
+ * through tsx, reached over gRPC, exactly as `pulumi preview --policy-pack` runs a pack.
  */
 export type PackIsolation = "in-process" | "process";
 /** Analyze calls in flight per pack: enough to hide gRPC latency, few enough for 2 cores. */
@@ -94,11 +93,10 @@ export class PolicyRunner {
     if (opts.isolation === "process") {
       started = await Promise.allSettled(PACK_DIRS.map((dir) => PackServer.start(dir)));
     } else {
-      const worker = await startPackWorker();
-      // The thread ends when the last of its packs is closed.
-      let open = worker.ports.length;
-      const stop = () => (--open === 0 ? worker.stop() : Promise.resolve());
-      started = await Promise.allSettled(worker.ports.map((port, i) => PackServer.connect(PACK_DIRS[i]!, port, { stop, stderr: () => "" })));
+      // Loads @pulumi/policy and the rules: only when the packs are served here.
+      const { PACKS } = await import("./packs");
+      const nothingToStop = { stop: () => Promise.resolve(), stderr: () => "" };
+      started = await Promise.allSettled(PACKS.map(async ({ dir, pack }) => PackServer.over(dir, directTransport(hostPack(dir, pack)), nothingToStop)));
     }
     const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
@@ -167,7 +165,7 @@ export async function runPolicies(input: { deployment: Deployment; isolation?: P
   const { deployment, isolation, ...opts } = input;
   // Bad config is bad input: report it before starting the packs.
   opts.config ??= loadPolicyConfig(opts.stack);
-  // The packs load on their own thread (or processes) while this one marshals the graph.
+  // Pack processes start while this one marshals the graph.
   const starting = PolicyRunner.start(isolation ? { isolation } : {});
   let prepared: PreparedEvaluation;
   try {
