@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "backend/outputs/**", "backend/dist/**", ".tmp/**", "coverage/**", "**/*.cjs", "**/*.mjs"] },
+  { ignores: ["node_modules/**", "dist/**", "backend/outputs/**", "backend/dist/**", ".tmp/**", "coverage/**", "**/*.cjs", "**/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

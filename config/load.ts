@@ -4,7 +4,7 @@
  * - `parseStackConfig()` for anything that reads `Pulumi.<stack>.yaml` directly (runbooks, docs,
  *   the release command), so every consumer sees exactly the values the program deploys.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as PulumiSdk from "@pulumi/pulumi";
 import type { z } from "zod";
 import { PROJECT, stackConfigSchema, type StackConfig } from "./schema";
 import { requiredSecrets, type RequiredSecret } from "./secrets";
@@ -116,7 +116,7 @@ export interface LoadedConfig {
   stack: string;
   cfg: StackConfig;
   /** Runtime secret values per service and name, as secret Outputs (never plain strings). */
-  runtimeSecrets: pulumi.Output<Record<string, Record<string, string>>>;
+  runtimeSecrets: PulumiSdk.Output<Record<string, Record<string, string>>>;
 }
 
 /** Names every secret the stack needs that is not set (or not set as a secret), with the command that sets it. */
@@ -138,6 +138,9 @@ function secretLabel(s: RequiredSecret): string {
 
 /** Inside the Pulumi program: validate everything before any resource is declared. */
 export function loadConfig(): LoadedConfig {
+  // Required here, not at the top: commands that only read stack files (oncall, docs) never load the SDK.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi = require("@pulumi/pulumi") as typeof PulumiSdk;
   const stack = pulumi.getStack();
   const all = pulumi.runtime.allConfig();
   const cfg = parseStackConfig(namespaceValues(all), stack);

@@ -36,6 +36,12 @@ function hasSecure(value: unknown): boolean {
   return false;
 }
 
+/**
+ * Stack files parsed in this process, by path and content: a preview or a release reads the same
+ * files several times (the stack, the stack it promotes from), and parsing YAML is the cost.
+ */
+const PARSED = new Map<string, Pick<StackFile, "config" | "secretKeys">>();
+
 /** Like `pulumi --config-file`: read this file instead of `<root>/Pulumi.<stack>.yaml`. */
 export function readStackFile(stack: string, root = REPO_ROOT, configFile?: string): StackFile {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError(`invalid stack name "${stack}": letters, digits, ".", "_" and "-" only`);
@@ -44,7 +50,10 @@ export function readStackFile(stack: string, root = REPO_ROOT, configFile?: stri
     const known = configFile === undefined && existsSync(root) ? discoverStacks(root) : [];
     throw new StackFileError(`no stack file ${file}; ${known.length ? `known stacks: ${known.join(", ")}` : "no stack is known"} (a stack is a Pulumi.<stack>.yaml at the repository root)`);
   }
-  const doc = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true });
+  const text = readFileSync(file, "utf8");
+  const parsed = PARSED.get(`${file}\0${text}`);
+  if (parsed) return { stack, file, config: { ...parsed.config }, secretKeys: [...parsed.secretKeys] };
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new StackFileError(`${file}: YAML error at line ${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`);
@@ -63,8 +72,10 @@ export function readStackFile(stack: string, root = REPO_ROOT, configFile?: stri
     }
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
+  PARSED.set(`${file}\0${text}`, { config: { ...config }, secretKeys: [...secretKeys] });
   return { stack, file, config, secretKeys };
 }
+
 
 const STACK_FILE_RE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
 

@@ -23,6 +23,7 @@ import { OnCall } from "./components/oncall";
 import { ReleaseArchive } from "./components/release-archive";
 import { RuntimeSecrets } from "./components/runtime-secrets";
 import { ServiceImages } from "./components/service-images";
+import { nextTurn } from "./runtime-turn";
 
 export async function declareStack(): Promise<Record<string, unknown>> {
   const { stack, cfg, runtimeSecrets } = loadConfig();
@@ -103,6 +104,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const serviceUrls: Record<string, pulumi.Output<string>> = {};
   const deployed: Record<string, BackendService> = {};
   for (const svc of cfg.services) {
+    await nextTurn(); // bounded pending state per service (infra/runtime-turn.ts)
     const service = new BackendService(svc.name, {
       ...workload(svc),
       clusterName: cluster.cluster.name,
@@ -136,6 +138,7 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const channels = new NotificationChannels("notification-channels", { cfg }, withDatadog);
   const dashboards: Record<string, pulumi.Output<string>> = {};
   for (const svc of cfg.services) {
+    await nextTurn();
     const service = deployed[svc.name]!;
     const monitoring = new ServiceMonitoring(`${svc.name}-monitoring`, {
       ctx,

@@ -7,15 +7,6 @@ import { handleInterrupts } from "../interrupt";
 import { LockHeldError } from "../release/lock";
 import { VersionError } from "../release/version";
 import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, EXIT_BUSY, EXIT_CODES_HELP, EXIT_INTERNAL, ExitCodeError, InputError } from "./errors";
-// commands
-import { registerRelease } from "./commands/release";
-import { registerPolicy } from "./commands/policy";
-import { registerPreview } from "./commands/preview";
-import { registerOncall } from "./commands/oncall";
-import { registerDocs } from "./commands/docs";
-import { registerMigrate } from "./commands/migrate";
-import { registerSignoff } from "./commands/signoff";
-import { registerVerifyDeploy } from "./commands/verify-deploy";
 
 /**
  * A `--database-url` that is not a PostgreSQL URL is bad input, whichever command takes it; the
@@ -37,20 +28,43 @@ function addExitCodes(cmd: Command): void {
   for (const sub of cmd.commands) addExitCodes(sub);
 }
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Commands, in help order. A command's module (and all it imports) is loaded only when the command
+ * is registered: a run registers just the command it names (`oncall` never loads the Pulumi SDKs,
+ * `preview` never loads the AWS SDK); help and unknown commands register them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  preview: async () => (await import("./commands/preview")).registerPreview,
+  oncall: async () => (await import("./commands/oncall")).registerOncall,
+  docs: async () => (await import("./commands/docs")).registerDocs,
+  release: async () => (await import("./commands/release")).registerRelease,
+  policy: async () => (await import("./commands/policy")).registerPolicy,
+  migrate: async () => (await import("./commands/migrate")).registerMigrate,
+  signoff: async () => (await import("./commands/signoff")).registerSignoff,
+  "verify-deploy": async () => (await import("./commands/verify-deploy")).registerVerifyDeploy,
+};
+
+export const COMMAND_NAMES = Object.keys(COMMANDS);
+
+/** The command an argument list runs (its first word after global options), if it names one; undefined means help or a typo (register all). */
+export function commandOf(argv: string[]): string | undefined {
+  const first = argv.find((a) => !a.startsWith("-"));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
+
+/** The program with every command, or with only `only` (all a run needs). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("backend-release")
     .description("Release a backend service to AWS with Pulumi, offline-verifiable, and hand it over to operations.")
     .option("--verbose", "print the stack trace of an internal error")
     .showHelpAfterError()
     .exitOverride();
-  registerPreview(program);
-  registerOncall(program);
-  registerDocs(program);
-  registerRelease(program);
-  registerPolicy(program);
-  registerMigrate(program);
-  registerSignoff(program);
-  registerVerifyDeploy(program);
+  const wanted = Object.entries(COMMANDS).filter(([name]) => only === undefined || name === only);
+  // Loaded together, registered in help order.
+  const registers = await Promise.all(wanted.map(([, load]) => load()));
+  for (const register of registers) register(program);
   program.hook("preAction", (_program, action) => {
     const { databaseUrl } = action.opts<{ databaseUrl?: unknown }>();
     if (typeof databaseUrl === "string") checkDatabaseUrl(databaseUrl);
@@ -92,7 +106,7 @@ export function exitCodeFor(err: unknown, verbose = false): number {
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
   try {
-    await buildProgram().parseAsync(argv, { from: "user" });
+    await (await buildProgram(commandOf(argv))).parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
     return exitCodeFor(err, verbose);

@@ -15,6 +15,7 @@ import { readStackFile, REPO_ROOT } from "../../config/stack-file";
 import { stackPreconditionProblems } from "../context";
 import type { Deployment, DeploymentResource } from "./deployment";
 import { OfflineMocks } from "./mocks";
+import { withoutPromiseBookkeeping } from "./promise-bookkeeping";
 import { RecordingMonitor } from "./recorder";
 
 export const SECRET_PLACEHOLDER = "offline-preview-placeholder";
@@ -113,10 +114,13 @@ export async function recordStack(opts: RecordOptions): Promise<RecordedStack> {
     pulumi.runtime.setMockOptions(monitor, PROJECT, opts.stack, true, "organization");
     // Imported lazily so the program's module-level code runs after the mocks are in place.
     const { declareStack } = await import("../stack");
-    const outputs = (await pulumi.runtime.runInPulumiStack(declareStack)) ?? {};
-    // Registrations can still be queued behind outputs after the stack's outputs resolve.
-    await waitForRPCs();
-    await monitor.settled();
+    const outputs = await withoutPromiseBookkeeping(async () => {
+      const out = (await pulumi.runtime.runInPulumiStack(declareStack)) ?? {};
+      // Registrations can still be queued behind outputs after the stack's outputs resolve.
+      await waitForRPCs();
+      await monitor.settled();
+      return out;
+    });
     const resources = withDefaultProviders([...monitor.records.values()], opts.stack);
     const deployment: Deployment = {
       version: 3,

@@ -40,11 +40,11 @@ describe("the rollback documents match the code", () => {
     expect(text).toMatch(/it exits 0 with the schema\s+unchanged/);
   });
 
-  it("every flag the procedure and the runbook use exists in the CLIs", () => {
+  it("every flag the procedure and the runbook use exists in the CLIs", async () => {
     const text = `${rollbackProcedure().join("\n")}\n${readFileSync(join(REPO_ROOT, "runbooks", "deploy-and-rollback.md"), "utf8")}`;
     const commands = [...text.matchAll(/`npm run cli -- migrate (\w+)([^`]*)`/g)];
     expect(commands.length).toBeGreaterThan(2);
-    const migrate = buildProgram().commands.find((c) => c.name() === "migrate")!;
+    const migrate = (await buildProgram()).commands.find((c) => c.name() === "migrate")!;
     const infraFlags = new Set(migrate.options.map((o) => o.long));
     for (const [, action, rest] of commands) {
       expect(["plan", "up", "down", "status", "adopt", "lint", "verify", "manifest"]).toContain(action);

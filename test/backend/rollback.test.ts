@@ -160,8 +160,8 @@ describe("down", () => {
 
   it("the operator CLI takes the tier from the named stack's config profile", async () => {
     const url = await migratedDatabase(pg);
-    const run = (...args: string[]) =>
-      buildProgram()
+    const run = async (...args: string[]) =>
+      (await buildProgram())
         .parseAsync(["migrate", "down", "--database-url", url, ...args], { from: "user" })
         .then(() => 0, (e: unknown) => exitCodeFor(e));
     const quiet = [vi.spyOn(process.stdout, "write").mockImplementation(() => true), vi.spyOn(process.stderr, "write").mockImplementation(() => true)];

@@ -127,14 +127,14 @@ describe("migrate lint (squawk)", () => {
     Object.assign(process.env, env);
     const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {
-      const err = await buildProgram()
+      const err = await (await buildProgram())
         .parseAsync(["migrate", "manifest"], { from: "user" })
         .catch((e: unknown) => e);
       expect(exitCodeFor(err)).toBe(1);
       expect(String(err)).toMatch(/manifest not written: lint refuses migrations\/20250606090000_blocking_index\.sql/);
       expect(readFileSync(paths.manifestPath, "utf8")).toBe(before);
       writeFileSync(join(paths.migrationsDir, "20250606090000_blocking_index.sql"), "-- allow require-concurrent-index-creation: orders is empty until launch, the build is instant\n-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n");
-      await buildProgram().parseAsync(["migrate", "manifest"], { from: "user" });
+      await (await buildProgram()).parseAsync(["migrate", "manifest"], { from: "user" });
       expect(readFileSync(paths.manifestPath, "utf8")).toMatch(/20250606090000_blocking_index/);
     } finally {
       out.mockRestore();
@@ -143,9 +143,9 @@ describe("migrate lint (squawk)", () => {
   });
 
   it("`migrate lint` exits 0 on the shipped bundle; bad usage exits 2", async () => {
-    const program = buildProgram();
+    const program = await buildProgram();
     await expect(program.parseAsync(["migrate", "lint", "--format", "json"], { from: "user" })).resolves.toBeDefined();
-    const err = await buildProgram()
+    const err = await (await buildProgram())
       .parseAsync(["migrate", "sideways"], { from: "user" })
       .catch((e: unknown) => e);
     expect(exitCodeFor(err)).toBe(2);

@@ -70,7 +70,18 @@ export function loadPolicyConfig(stack: string | undefined, dir = CONFIG_DIR): P
   return parsePolicyConfig(json, file);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// The packs' schemas are validated against config, not against JSON Schema's meta-schema (as the
+// Pulumi CLI does): compiling the meta-schema cost more than every policy schema together.
+const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
+/** Compiled validators by schema text: a runner judges many graphs with the same packs. */
+const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+
+function validatorFor(schema: Record<string, unknown>): ReturnType<typeof ajv.compile> {
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (!validate) validators.set(key, (validate = ajv.compile(schema)));
+  return validate;
+}
 
 /** Defaults + `all` + per-policy config for one pack, validated against each policy's schema. */
 export function reconcile(info: PackInfo, config: PolicyPackConfig): ReconciledConfig {
@@ -92,7 +103,7 @@ export function reconcile(info: PackInfo, config: PolicyPackConfig): ReconciledC
   for (const p of info.policies) {
     if (!p.configSchema) continue;
     const schema = { type: "object", properties: p.configSchema.properties, ...(p.configSchema.required.length > 0 ? { required: p.configSchema.required } : {}) };
-    const validate = ajv.compile(schema);
+    const validate = validatorFor(schema);
     if (!validate(result[p.name]?.properties ?? {})) {
       for (const e of validate.errors ?? []) errors.push(`${p.name}: ${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
     }

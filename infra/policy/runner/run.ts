@@ -1,17 +1,26 @@
 /**
- * The offline policy run: both packs served by @pulumi/policy in child processes, configured for
- * the stack, then `analyze` per resource and `analyzeStack` once, as `pulumi preview
- * --policy-pack` would. A PolicyRunner keeps its servers for several graphs; runPolicies is the
- * one-shot form.
+ * The offline policy run: both packs served by @pulumi/policy (in this process by default, or one
+ * child process per pack as `pulumi preview --policy-pack` starts them), configured for the stack,
+ * then `analyze` per resource and `analyzeStack` once, as the CLI would. A PolicyRunner keeps its
+ * servers for several graphs; runPolicies is the one-shot form.
  */
-import { join } from "node:path";
 import { urnType, type Deployment, type DeploymentResource } from "../../preview/deployment";
 import { loadPolicyConfig, reconcile, type PolicyPackConfig } from "./config";
 import { analyzable, RequestBuilder, type StackProperties } from "./marshal";
 import { controlsOf, type PolicyReport, type PolicyViolation } from "./report";
 import { PackServer, type Diagnostic } from "./server";
+import { directTransport, hostPack } from "./host";
+import { PACK_DIRS } from "./pack-dirs";
 
-export const PACK_DIRS = [join(__dirname, "..", "sec-ops"), join(__dirname, "..", "data-ops")];
+export { PACK_DIRS };
+
+/**
+ * Where the packs run. "in-process" (default): both served by @pulumi/policy's own server code in
+ * this process (a private instance of its module per pack, called without a socket; see host.ts) —
+ * no process start-up, the packs and the SDK loaded once. "process": one child process per pack
+ * through tsx, reached over gRPC, exactly as `pulumi preview --policy-pack` runs a pack.
+ */
+export type PackIsolation = "in-process" | "process";
 /** Analyze calls in flight per pack: enough to hide gRPC latency, few enough for 2 cores. */
 const IN_FLIGHT = 16;
 
@@ -40,14 +49,55 @@ function stripDescription(d: Diagnostic): string {
   return d.message.startsWith(prefix) ? d.message.slice(prefix.length) : d.message;
 }
 
+/** A graph marshalled into the analyzer's requests, with the config that applies: everything an evaluation needs but the packs. */
+export class PreparedEvaluation {
+  constructor(
+    readonly targets: DeploymentResource[],
+    readonly byUrn: Map<string, DeploymentResource>,
+    readonly stack: string,
+    readonly project: string,
+    readonly config: PolicyPackConfig,
+    readonly analyzeRequests: ReturnType<RequestBuilder["analyzeRequest"]>[],
+    readonly stackResources: ReturnType<RequestBuilder["stackResource"]>[],
+  ) {}
+}
+
+/** Marshals a graph for evaluation (no pack needed: runs while the packs start). */
+export function prepareEvaluation(deployment: Deployment, opts: EvaluateOptions = {}): PreparedEvaluation {
+  const all = deployment.deployment.resources;
+  const targets = analyzable(all);
+  const byUrn = new Map<string, DeploymentResource>(all.map((r) => [r.urn, r]));
+  const [, stackFromUrn, project = ""] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(targets[0]?.urn ?? "") ?? [];
+  const stack = opts.stack ?? stackFromUrn ?? "";
+  const config = opts.config ?? loadPolicyConfig(opts.stack);
+  const builder = new RequestBuilder(all);
+  return new PreparedEvaluation(
+    targets,
+    byUrn,
+    stack,
+    project,
+    config,
+    targets.map((r) => builder.analyzeRequest(r)),
+    targets.map((r) => builder.stackResource(r, opts.stackProperties ?? "planned")),
+  );
+}
+
 export class PolicyRunner {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly servers: PackServer[]) {}
 
-  /** Starts every pack in parallel. */
-  static async start(packDirs: string[] = PACK_DIRS): Promise<PolicyRunner> {
-    const started = await Promise.allSettled(packDirs.map((d) => PackServer.start(d)));
+  /** Starts every pack (in parallel when they are processes). */
+  static async start(opts: { isolation?: PackIsolation } = {}): Promise<PolicyRunner> {
+    let started: Array<PromiseSettledResult<PackServer>>;
+    if (opts.isolation === "process") {
+      started = await Promise.allSettled(PACK_DIRS.map((dir) => PackServer.start(dir)));
+    } else {
+      // Loads @pulumi/policy and the rules: only when the packs are served here.
+      const { PACKS } = await import("./packs");
+      const nothingToStop = { stop: () => Promise.resolve(), stderr: () => "" };
+      started = await Promise.allSettled(PACKS.map(async ({ dir, pack }) => PackServer.over(dir, directTransport(hostPack(dir, pack)), nothingToStop)));
+    }
     const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed) {
@@ -57,24 +107,14 @@ export class PolicyRunner {
     return new PolicyRunner(servers);
   }
 
-  /** Evaluates one graph. Calls are serialised: Configure is per-server state. */
-  evaluate(deployment: Deployment, opts: EvaluateOptions = {}): Promise<PolicyReport> {
-    const run = this.queue.then(() => this.evaluateNow(deployment, opts));
+  /** Evaluates one graph (or one prepared by prepareEvaluation). Calls are serialised: Configure is per-server state. */
+  evaluate(deployment: Deployment | PreparedEvaluation, opts: EvaluateOptions = {}): Promise<PolicyReport> {
+    const run = this.queue.then(() => this.evaluateNow(deployment instanceof PreparedEvaluation ? deployment : prepareEvaluation(deployment, opts)));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async evaluateNow(deployment: Deployment, opts: EvaluateOptions): Promise<PolicyReport> {
-    const all = deployment.deployment.resources;
-    const targets = analyzable(all);
-    const byUrn = new Map<string, DeploymentResource>(all.map((r) => [r.urn, r]));
-    const [, stackFromUrn, project = ""] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(targets[0]?.urn ?? "") ?? [];
-    const stack = opts.stack ?? stackFromUrn ?? "";
-    const config = opts.config ?? loadPolicyConfig(opts.stack);
-    const builder = new RequestBuilder(all);
-    const analyzeRequests = targets.map((r) => builder.analyzeRequest(r));
-    const stackResources = targets.map((r) => builder.stackResource(r, opts.stackProperties ?? "planned"));
-
+  private async evaluateNow({ targets, byUrn, stack, project, config, analyzeRequests, stackResources }: PreparedEvaluation): Promise<PolicyReport> {
     const perPack = await Promise.all(
       this.servers.map(async (server) => {
         await server.configure(stack, project, reconcile(server.info, config));
@@ -121,13 +161,22 @@ export class PolicyRunner {
 }
 
 /** One-shot: start both packs, evaluate the graph, stop them. */
-export async function runPolicies(input: { deployment: Deployment } & EvaluateOptions): Promise<PolicyReport> {
-  const { deployment, ...opts } = input;
-  // Bad config is bad input: report it before spending a second on starting the packs.
+export async function runPolicies(input: { deployment: Deployment; isolation?: PackIsolation } & EvaluateOptions): Promise<PolicyReport> {
+  const { deployment, isolation, ...opts } = input;
+  // Bad config is bad input: report it before starting the packs.
   opts.config ??= loadPolicyConfig(opts.stack);
-  const runner = await PolicyRunner.start();
+  // Pack processes start while this one marshals the graph.
+  const starting = PolicyRunner.start(isolation ? { isolation } : {});
+  let prepared: PreparedEvaluation;
   try {
-    return await runner.evaluate(deployment, opts);
+    prepared = prepareEvaluation(deployment, opts);
+  } catch (err) {
+    await starting.then((r) => r.close(), () => undefined);
+    throw err;
+  }
+  const runner = await starting;
+  try {
+    return await runner.evaluate(prepared);
   } finally {
     await runner.close();
   }

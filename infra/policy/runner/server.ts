@@ -125,13 +125,46 @@ export function toDiagnostics(res: analyzer.AnalyzeResponse): Diagnostic[] {
   }));
 }
 
+/** How a pack's server is stopped, and what it wrote on stderr (a pack process; empty in-process). */
+export interface PackBackend {
+  stop(): Promise<void>;
+  stderr(): string;
+}
+
+/** The Analyzer service's calls the runner makes, by request and response type. */
+export interface AnalyzerCalls {
+  getAnalyzerInfo: [Empty, analyzer.AnalyzerInfo];
+  configureStack: [analyzer.AnalyzerStackConfigureRequest, analyzer.AnalyzerStackConfigureResponse];
+  configure: [analyzer.ConfigureAnalyzerRequest, Empty];
+  analyze: [analyzer.AnalyzeRequest, analyzer.AnalyzeResponse];
+  analyzeStack: [analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse];
+}
+
+/** What carries the calls to a pack: gRPC to a pack process, or straight into its service in this process. */
+export interface AnalyzerTransport {
+  call<M extends keyof AnalyzerCalls>(method: M, request: AnalyzerCalls[M][0]): Promise<AnalyzerCalls[M][1]>;
+  close(): void;
+}
+
+/** gRPC over 127.0.0.1:`port`, as the Pulumi CLI talks to a pack. */
+export function grpcTransport(port: number): AnalyzerTransport {
+  const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    "grpc.max_receive_message_length": MAX_MESSAGE,
+    "grpc.max_send_message_length": MAX_MESSAGE,
+  });
+  const methods = client as unknown as Record<keyof AnalyzerCalls, (req: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => unknown>;
+  return {
+    call: (method, request) => unary(methods[method].bind(client), request) as Promise<never>,
+    close: () => client.close(),
+  };
+}
+
 export class PackServer {
   private constructor(
     readonly dir: string,
-    private readonly child: ChildProcess,
-    private readonly client: AnalyzerClient,
+    private readonly backend: PackBackend,
+    private readonly transport: AnalyzerTransport,
     readonly info: PackInfo,
-    private readonly stderr: string[],
   ) {}
 
   /** Spawns the pack in `dir`, waits for its port, connects, and reads its AnalyzerInfo. */
@@ -153,16 +186,22 @@ export class PackServer {
         reject(new PolicyServerError(`policy pack ${dir} exited with code ${code} before serving: ${stderr.join("").trim()}`));
       });
     });
-    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-      "grpc.max_receive_message_length": MAX_MESSAGE,
-      "grpc.max_send_message_length": MAX_MESSAGE,
-    });
+    return PackServer.connect(dir, port, { stop: () => stopChild(child), stderr: () => stderr.join("") });
+  }
+
+  /** Connects to a pack serving on 127.0.0.1:`port` and reads its AnalyzerInfo; `backend` stops it. */
+  static connect(dir: string, port: number, backend: PackBackend): Promise<PackServer> {
+    return PackServer.over(dir, grpcTransport(port), backend);
+  }
+
+  /** A pack reached through `transport`: reads its AnalyzerInfo; `backend` stops it. */
+  static async over(dir: string, transport: AnalyzerTransport, backend: PackBackend): Promise<PackServer> {
     try {
-      const info = toInfo(await unary(client.getAnalyzerInfo.bind(client), new Empty()));
-      return new PackServer(dir, child, client, info, stderr);
+      const info = toInfo(await transport.call("getAnalyzerInfo", new Empty()));
+      return new PackServer(dir, backend, transport, info);
     } catch (err) {
-      client.close();
-      child.kill();
+      transport.close();
+      await backend.stop();
       throw err;
     }
   }
@@ -173,7 +212,7 @@ export class PackServer {
     sreq.setStack(stack);
     sreq.setProject(project);
     sreq.setDryRun(true);
-    await unary(this.client.configureStack.bind(this.client), sreq);
+    await this.transport.call("configureStack", sreq);
     const req = new analyzer.ConfigureAnalyzerRequest();
     const map = req.getPolicyconfigMap();
     for (const [name, c] of Object.entries(config)) {
@@ -182,30 +221,35 @@ export class PackServer {
       pc.setProperties(Struct.fromJavaScript((c.properties ?? {}) as never));
       map.set(name, pc);
     }
-    await unary(this.client.configure.bind(this.client), req);
+    await this.transport.call("configure", req);
   }
 
   async analyze(req: analyzer.AnalyzeRequest): Promise<Diagnostic[]> {
-    return toDiagnostics(await unary(this.client.analyze.bind(this.client), req));
+    return toDiagnostics(await this.transport.call("analyze", req));
   }
 
   async analyzeStack(resources: analyzer.AnalyzerResource[]): Promise<Diagnostic[]> {
     const req = new analyzer.AnalyzeStackRequest();
     req.setResourcesList(resources);
-    return toDiagnostics(await unary(this.client.analyzeStack.bind(this.client), req));
+    return toDiagnostics(await this.transport.call("analyzeStack", req));
   }
 
-  /** Closes the channel and stops the pack; resolves once the process has exited. */
+  /** Closes the channel and stops the pack; resolves once it has stopped. */
   async close(): Promise<void> {
-    this.client.close();
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      this.child.once("exit", () => resolve());
-      this.child.kill("SIGTERM");
-    });
+    this.transport.close();
+    await this.backend.stop();
   }
 
   stderrText(): string {
-    return this.stderr.join("");
+    return this.backend.stderr();
   }
+}
+
+/** Stops a pack process; resolves once it has exited. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
 }
