@@ -5,9 +5,11 @@
  * here. Objects are strict, so a misspelt key is an error rather than a silently ignored value.
  * Cross-field and per-environment rules live in `refineStack` at the bottom.
  */
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind } from "./monitor-catalog";
 import { looksLikeSecretValue, SECRET_LIKE_NAME } from "./secret-patterns";
+import { sharedMonitorOwner } from "./units";
 
 export { SECRET_LIKE_NAME } from "./secret-patterns";
 
@@ -365,6 +367,19 @@ function refineCfg(cfg: StackConfigShape, ctx: Ctx): void {
       }
     }
   });
+  // The database's and the migration run's monitors are one per stack (config/units.ts): services
+  // configuring the same kind must agree, or which thresholds page would depend on the order.
+  for (const kind of MONITOR_KINDS) {
+    const owner = sharedMonitorOwner(cfg, kind);
+    if (!owner) continue;
+    const expected = owner.monitoring.monitors[kind];
+    cfg.services.forEach((svc, i) => {
+      const t = svc.monitoring.monitors[kind];
+      if (svc !== owner && t !== undefined && !isDeepStrictEqual(t, expected)) {
+        issue(ctx, ["services", i, "monitoring", "monitors", kind], `the stack has one ${kind} monitor (the database is shared), declared by ${owner.name} with other settings; make them equal to ${owner.name}'s or remove ${kind} from ${svc.name}`);
+      }
+    });
+  }
   if (!cfg.services.some((s) => s.usesDatabase)) {
     issue(ctx, ["services"], "no service uses the database (every service has usesDatabase: false); set usesDatabase: true on the service whose image migrates it");
   }

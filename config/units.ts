@@ -3,6 +3,7 @@
  * database and which image migrates it, and each service's build. Components, docs, runbooks and
  * the release read these rather than re-deriving them (or branching on a stack's name).
  */
+import { MONITOR_CATALOG, type MonitorKind } from "./monitor-catalog";
 import type { BuildConfig, ServiceConfig, StackConfig } from "./schema";
 
 /** A production-tier stack: the stricter rules, 24x7 paging, sign-off floor, protective settings. */
@@ -39,4 +40,19 @@ export function distinctBuilds(cfg: Pick<StackConfig, "build" | "services">): { 
     byKey.set(key, entry);
   }
   return [...byKey.values()];
+}
+
+/**
+ * Who owns a monitor kind that watches the database or its migration run rather than a service:
+ * the stack has one database, so such a kind is ONE monitor however many services configure it
+ * (two services each declaring `dbCpu` would page twice for one problem). The owner is the
+ * service that migrates the database if it configures the kind, else the first that does; it
+ * pages and is named on the monitor. Service-scoped kinds (and unconfigured ones): undefined.
+ */
+export function sharedMonitorOwner(cfg: Pick<StackConfig, "services" | "database">, kind: MonitorKind): ServiceConfig | undefined {
+  if (MONITOR_CATALOG[kind].scope === "service") return undefined;
+  const configuring = cfg.services.filter((s) => s.monitoring.monitors[kind] !== undefined);
+  if (configuring.length === 0) return undefined;
+  const runWith = cfg.database.migrations.runWith ?? databaseServices(cfg)[0]?.name;
+  return configuring.find((s) => s.name === runWith) ?? configuring[0];
 }

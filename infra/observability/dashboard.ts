@@ -6,7 +6,7 @@
 import type * as datadog from "@pulumi/datadog";
 import type { ServiceConfig, StackConfig } from "../../config/schema";
 import type { MonitorKind } from "../../config/monitor-catalog";
-import { serviceMonitorDefinitions, type MonitorDefinition } from "./monitors";
+import { serviceViewDefinitions, type MonitorDefinition } from "./monitors";
 import type { MonitorTargets } from "./signals";
 
 type Widget = datadog.types.input.DashboardWidgetGroupDefinitionWidget;
@@ -51,7 +51,7 @@ export function deploymentEventsQuery(cfg: StackConfig, svc: ServiceConfig): str
 }
 
 export function dashboardWidgets(cfg: StackConfig, svc: ServiceConfig, inputs: DashboardInputs): GroupWidget[] {
-  const defs = serviceMonitorDefinitions(cfg, svc);
+  const defs = serviceViewDefinitions(cfg, svc);
   const events = deploymentEventsQuery(cfg, svc);
   const groups: GroupWidget[] = [];
   for (const group of DASHBOARD_GROUPS) {

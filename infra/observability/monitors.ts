@@ -1,11 +1,13 @@
 /**
  * Datadog monitor definitions of a stack, from its config alone: one per configured monitor kind
- * per service, plus the SLO burn-rate monitors. The Datadog component declares these; the
+ * per service (one per stack for the database's and the migration run's kinds), plus the SLO
+ * burn-rate monitors. The Datadog component declares these; the
  * dashboard, the runbooks and the alert table read the same objects, so a threshold is typed once
  * (in `Pulumi.<stack>.yaml`).
  */
 import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind, type MonitorKindSpec } from "../../config/monitor-catalog";
 import type { MonitorThresholds, ServiceConfig, StackConfig } from "../../config/schema";
+import { sharedMonitorOwner } from "../../config/units";
 import { pagerdutyServiceName, pagingHandle, runbookLink, slackHandle } from "./naming";
 import { logsQuery, SIGNALS, type MonitorTargets, type Signal } from "./signals";
 
@@ -59,6 +61,11 @@ export function describeThreshold(kind: MonitorKind, value: number): string {
 /** Monitor kinds this service configures (the schema refuses kinds the stack's resources never emit). */
 export function configuredKinds(_cfg: StackConfig, svc: ServiceConfig): MonitorKind[] {
   return MONITOR_KINDS.filter((kind) => svc.monitoring.monitors[kind] !== undefined);
+}
+
+/** The kinds whose monitor this service declares: its own, and the database's it owns (config/units.ts). */
+export function ownedKinds(cfg: StackConfig, svc: ServiceConfig): MonitorKind[] {
+  return configuredKinds(cfg, svc).filter((kind) => (sharedMonitorOwner(cfg, kind) ?? svc).name === svc.name);
 }
 
 export function commonTags(cfg: StackConfig, svc: ServiceConfig): string[] {
@@ -140,8 +147,17 @@ function monitorDefinition(cfg: StackConfig, svc: ServiceConfig, kind: MonitorKi
   };
 }
 
+/** The monitors this service declares (and pages for): one per kind it owns. */
 export function serviceMonitorDefinitions(cfg: StackConfig, svc: ServiceConfig): MonitorDefinition[] {
-  return configuredKinds(cfg, svc).map((kind) => monitorDefinition(cfg, svc, kind));
+  return ownedKinds(cfg, svc).map((kind) => monitorDefinition(cfg, svc, kind));
+}
+
+/**
+ * What this service's dashboard graphs: every kind it configures, the database's drawn with the
+ * owning monitor's definition (the same thresholds; the schema refuses differing ones).
+ */
+export function serviceViewDefinitions(cfg: StackConfig, svc: ServiceConfig): MonitorDefinition[] {
+  return configuredKinds(cfg, svc).map((kind) => monitorDefinition(cfg, sharedMonitorOwner(cfg, kind) ?? svc, kind));
 }
 
 export function monitorDefinitions(cfg: StackConfig): MonitorDefinition[] {

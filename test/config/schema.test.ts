@@ -110,6 +110,31 @@ describe("bad config names the key path, what was expected and what was found", 
     ]);
   });
 
+  it("a second service on the shared database may repeat its monitors only with the same settings", () => {
+    const withSecond = (r: Raw, change: (m: Record<string, Record<string, unknown>>) => void) => {
+      const second = structuredClone(r.services[0]!);
+      second.name = "billing-api";
+      second.secrets = [];
+      change(second.monitoring.monitors);
+      r.services.push(second);
+    };
+    // Identical: one monitor (the owner's), no problem.
+    expect(problemsOf("staging", (r) => withSecond(r, () => undefined))).toEqual([]);
+    expect(
+      problemsOf("staging", (r) =>
+        withSecond(r, (m) => {
+          m.dbCpu = { ...m.dbCpu, critical: 97 };
+          m.migrationFailed = { ...m.migrationFailed, windowMinutes: 30 };
+        }),
+      ),
+    ).toEqual([
+      "backend-release:services[1].monitoring.monitors.dbCpu: the stack has one dbCpu monitor (the database is shared), declared by orders-api with other settings; make them equal to orders-api's or remove dbCpu from billing-api",
+      "backend-release:services[1].monitoring.monitors.migrationFailed: the stack has one migrationFailed monitor (the database is shared), declared by orders-api with other settings; make them equal to orders-api's or remove migrationFailed from billing-api",
+    ]);
+    // Service-scoped kinds are each service's own.
+    expect(problemsOf("staging", (r) => withSecond(r, (m) => (m.cpu = { ...m.cpu, critical: 95 })))).toEqual([]);
+  });
+
   it("rejects a secret-like plain environment variable and says where it belongs", () => {
     expect(problemsOf("staging", (r) => ((r.services[0]!.environment as Record<string, string>).DB_PASSWORD = "hunter2"))).toEqual([
       'backend-release:services[0].environment.DB_PASSWORD: "DB_PASSWORD" looks like a secret; list it under services[0].secrets and set its value with pulumi config set --secret',

@@ -86,6 +86,18 @@ describe("a third stack with a second service, added as files only", () => {
     }
   });
 
+  it("declares the shared database's and migration run's monitors once, owned by the service that migrates it", () => {
+    const monitors = graph.ofType("datadog:index/monitor:Monitor");
+    const kindOf = (m: (typeof monitors)[number]) => (m.inputs?.tags as string[]).find((t) => t.startsWith("monitor-kind:"))?.slice("monitor-kind:".length);
+    const shared = monitors.filter((m) => /^(db|migration)/.test(kindOf(m) ?? ""));
+    expect(shared.length).toBeGreaterThan(0);
+    const kinds = shared.map(kindOf);
+    expect(new Set(kinds).size, "one monitor per database kind").toBe(kinds.length);
+    for (const m of shared) expect(m.inputs?.tags as string[]).toContain("service:orders-api");
+    // Each service still has its own service-scoped monitors.
+    for (const svc of ["orders-api", "billing-api"]) expect(monitors.filter((m) => kindOf(m) === "cpu" && (m.inputs?.tags as string[]).includes(`service:${svc}`))).toHaveLength(1);
+  });
+
   it("names everything after the stack and the service (one naming module)", () => {
     const cluster = graph.one("aws:ecs/cluster:Cluster");
     expect(cluster.inputs?.name).toBe(`backend-release-${STACK}`);
