@@ -63,10 +63,10 @@ export function renderCommits(commits: { sha: string; message: string }[]): stri
   ];
 }
 
-/** The migration's expand/contract class when the plan declares one (absent in older plans). */
+/** The migration's rollout class, and whether the file declares it or the runner inferred it. */
 function expandContractClass(m: PlannedMigration): string {
-  const value = Object.values(m as unknown as Record<string, unknown>).find((v) => typeof v === "string" && /^(expand|contract)\b/i.test(v));
-  return typeof value === "string" ? value : "not declared";
+  const removes = m.rollout === "contract" && m.removes.length > 0 ? ` (removes ${m.removes.join(", ")})` : "";
+  return `${m.rollout}${removes}${m.rolloutDeclared ? "" : ", inferred"}`;
 }
 
 async function renderMigrations(bundle: BundlePaths, root: string, tag: string | undefined): Promise<string[]> {
