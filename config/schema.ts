@@ -165,6 +165,12 @@ const service = z.strictObject({
    * their next deployment (`aws ecs update-service --force-new-deployment`).
    */
   breakGlassExec: z.boolean().optional(),
+  /**
+   * End of the break-glass window, a UTC instant (`2026-01-31T18:00:00Z`): tagged on the service
+   * (`break-glass-until`); where policy forbids ECS Exec (production tier) SEC-ECS-10 accepts it
+   * only until then, so a forgotten switch fails the next update. Required there with breakGlassExec.
+   */
+  breakGlassUntil: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "a UTC instant like 2026-01-31T18:00:00Z").optional(),
   monitoring,
 });
 export type ServiceConfig = z.infer<typeof service>;
@@ -358,6 +364,12 @@ function refineCfg(cfg: StackConfigShape, ctx: Ctx): void {
     refineMonitors(svc, i, cfg, ctx);
     if (cfg.profile === "production" && svc.minCount < 2) {
       issue(ctx, ["services", i, "minCount"], `a production-tier stack needs at least 2 tasks for availability, found ${svc.minCount}`);
+    }
+    if (svc.breakGlassUntil !== undefined && svc.breakGlassExec !== true) {
+      issue(ctx, ["services", i, "breakGlassUntil"], `a break-glass window without breakGlassExec: true; remove breakGlassUntil (pulumi config rm --path 'services[${i}].breakGlassUntil')`);
+    }
+    if (svc.breakGlassExec === true && svc.breakGlassUntil === undefined && cfg.profile === "production") {
+      issue(ctx, ["services", i, "breakGlassUntil"], `a production-tier stack allows ECS Exec only inside a break-glass window: set breakGlassUntil to a UTC instant a few hours ahead (at most the policy's breakGlassMaxHours, 12 by default), e.g. pulumi config set --path 'services[${i}].breakGlassUntil' "$(date -u -d '+4 hours' +%Y-%m-%dT%H:%M:%SZ)"`);
     }
     if (!svc.usesDatabase) {
       for (const kind of Object.keys(svc.monitoring.monitors) as MonitorKind[]) {

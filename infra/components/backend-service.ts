@@ -10,7 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { breakGlassExecEnabled } from "../../config/break-glass";
+import { breakGlassExecEnabled, breakGlassTags } from "../../config/break-glass";
 import { isProductionTier } from "../../config/units";
 import { fargateTask, type WorkloadArgs } from "./fargate-task";
 
@@ -149,7 +149,8 @@ export class BackendService extends pulumi.ComponentResource {
         enableExecuteCommand: breakGlassExecEnabled(svc),
         // `pulumi up` fails (and the circuit breaker rolls back) if the new tasks never get healthy.
         waitForSteadyState: true,
-        tags,
+        // The break-glass window's end, which SEC-ECS-10 judges where Exec is otherwise forbidden.
+        tags: { ...tags, ...breakGlassTags(svc) },
       },
       // Autoscaling owns desiredCount after the first deploy. The name is fixed (readers find it by
       // name), so a disposable stack's replacement is created only after the old service is gone.

@@ -20,6 +20,10 @@ const INPUT_FILE_OPTIONS = new Set(["--cli-input-json", "--cli-input-yaml"]);
  */
 const CUSTOMIZATIONS: Record<string, { positional: string[]; options: string[] }> = {
   "logs tail": { positional: ["group-name"], options: ["--since", "--until", "--follow", "--format", "--filter-pattern", "--log-stream-names", "--log-stream-name-prefix"] },
+  "s3 cp": {
+    positional: ["source", "destination"],
+    options: ["--recursive", "--dryrun", "--quiet", "--include", "--exclude", "--only-show-errors", "--no-progress", "--page-size", "--follow-symlinks", "--no-follow-symlinks", "--request-payer", "--checksum-mode", "--expected-size", "--source-region"],
+  },
 };
 
 /** CLI service names that differ from botocore's directory names. */

@@ -136,19 +136,45 @@ function logsCommandsBlock(stacks: StackDocInput[]): string {
 /** Runs argv[1] with the image's own connection code (no psql in the image). */
 const SQL_ONE_SHOT = "const {Client}=require('pg');const {databaseConfigFromEnv}=require('./dist/db/connection.js');(async()=>{const c=new Client(databaseConfigFromEnv());await c.connect();console.table((await c.query(process.argv[1])).rows);await c.end()})().catch((e)=>{console.error(e.message);process.exit(1)})";
 
+/** Hours a production-tier break-glass window is opened for (SEC-ECS-10 accepts up to its breakGlassMaxHours, 12 by default). */
+const BREAK_GLASS_HOURS = 4;
+
+/**
+ * `pulumi up` on a production tier outside the release pipeline: it redeploys the running release,
+ * so it runs at that release's tag with its package (restored from the archive) and RELEASE_VERSION.
+ */
+function productionUpdate(t: Target): { before: string[]; up: string; after: string[] } {
+  const n = stackNames(t.stack, t.cfg);
+  const packs = `--policy-pack infra/policy/sec-ops --policy-pack infra/policy/data-ops --policy-pack-config infra/policy/config/${t.stack}.json --policy-pack-config infra/policy/config/${t.stack}.json`;
+  return {
+    before: [
+      "# A production-tier update redeploys the running release: at its tag, with its package from the archive",
+      `export RELEASE_VERSION=$(pulumi stack output version --stack ${t.stack})`,
+      'git switch --detach "v$RELEASE_VERSION" && npm ci',
+      `aws s3 cp "s3://${n.archiveBucket(t.region)}/releases/${t.svc.name}/$RELEASE_VERSION/" "backend/outputs/phase-5/$RELEASE_VERSION/${t.stack}/" --recursive --region ${t.region}`,
+    ],
+    up: `pulumi up --stack ${t.stack} ${packs}`,
+    after: [`git checkout -- Pulumi.${t.stack}.yaml && git switch -`],
+  };
+}
+
 function breakGlassBlock(stacks: StackDocInput[]): string {
   return targets(stacks)
     .flatMap((t) => {
       const r = `--region ${t.region}`;
       const on = breakGlassExecEnabled(t.svc);
+      const production = isProductionTier(t.cfg);
+      const hours = production ? BREAK_GLASS_HOURS : undefined;
+      const update = production ? productionUpdate(t) : { before: [], up: `pulumi up --stack ${t.stack}`, after: [] };
+      const window = production ? `, for ${BREAK_GLASS_HOURS} hours (SEC-ECS-10 accepts ECS Exec here only until \`breakGlassUntil\`)` : "";
       const state = on
-        ? "ECS Exec is **on** (`breakGlassExec: true`); switch it off after the incident."
-        : `ECS Exec is **off** (${t.svc.breakGlassExec === undefined ? "the default" : "`breakGlassExec: false`"}${isProductionTier(t.cfg) ? ", production tier" : ""}). Switch it on, \`pulumi up\`, and off again after the incident:`;
+        ? `ECS Exec is **on** (\`breakGlassExec: true\`${t.svc.breakGlassUntil ? ` until ${t.svc.breakGlassUntil}` : ""}); switch it off after the incident.`
+        : `ECS Exec is **off** (${t.svc.breakGlassExec === undefined ? "the default" : "`breakGlassExec: false`"}${production ? ", production tier" : ""}). Switch it on${window}, \`pulumi up\`, and off again after the incident:`;
       return [
         `${heading(t)} ${state}`,
         "",
         fence([
-          ...(on ? [] : [breakGlassSwitch(t.stack, t.index, true), `pulumi up --stack ${t.stack}`]),
+          ...(on ? [] : [...update.before, ...breakGlassSwitch(t.stack, t.index, true, hours), update.up]),
           "# A one-off task from the running revision, in the service's subnets and security group, that only sleeps",
           `TASK_DEFINITION=$(aws ecs describe-services ${r} --cluster ${t.cluster} --services ${t.service} --query 'services[0].taskDefinition' --output text)`,
           `NETWORK=$(aws ecs describe-services ${r} --cluster ${t.cluster} --services ${t.service} --query 'services[0].networkConfiguration' --output json)`,
@@ -158,7 +184,7 @@ function breakGlassBlock(stacks: StackDocInput[]): string {
           `aws ecs execute-command ${r} --cluster ${t.cluster} --task "$TASK" --container ${t.svc.name} --interactive --command /bin/sh`,
           "# Done: stop it",
           `aws ecs stop-task ${r} --cluster ${t.cluster} --task "$TASK" --reason break-glass-finished`,
-          ...(on ? [] : [breakGlassSwitch(t.stack, t.index, false), `pulumi up --stack ${t.stack}`]),
+          ...(on ? [] : [...breakGlassSwitch(t.stack, t.index, false, hours), update.up, ...update.after]),
         ]),
         "",
         "In the task's shell, a query as the service's own database role (IAM token, through the image's own connection code; the image has no psql):",

@@ -28,6 +28,7 @@ import {
 import { iamNoAdminManagedPolicies, iamNoFullAdmin, iamNoResourceStar, iamNoServiceWildcard, iamNoUserPolicies, iamNoUsers } from "../../infra/policy/sec-ops/rules/iam";
 import { kmsKeyRotation, kmsPolicyLockoutCheck } from "../../infra/policy/sec-ops/rules/kms";
 import { defaultGroupClosed, naclAdminPorts, sgEgressToInternet, sgHttpOnlyToRedirect, sgWorldOnly443 } from "../../infra/policy/sec-ops/rules/network";
+import { asRecord } from "../../infra/policy/lib/props";
 import { escalationLevels, highUrgencyServices, monitorsLinkRunbook, pagingMonitorsNotify, sloBurnRateMonitors } from "../../infra/policy/sec-ops/rules/ops";
 import { rdsAutoMinorUpgrade, rdsCurrentCertificate, rdsCustomAdminUsername, rdsForceTls, rdsIamAuth, rdsInVpc, rdsLogExports, rdsManagedMasterPassword, rdsSupportedEngine } from "../../infra/policy/sec-ops/rules/rds";
 import { s3AclsDisabled, s3PublicAccessBlock, s3SseKms, s3TlsOnly } from "../../infra/policy/sec-ops/rules/s3";
@@ -134,6 +135,27 @@ const resourceCases: ResourceCase[] = [
     config: { allowedRegistries: [], allowListRequired: true },
   },
   { policy: ecsNoExecuteCommand, fixture: "service", mutate: (p) => ({ ...p, enableExecuteCommand: true }), expected: ["Service 'api-service' enables ECS Exec: set enableExecuteCommand to false (use the runbooks' read-only diagnostics instead of a shell in production)."] },
+  {
+    label: "a break-glass window that has ended",
+    policy: ecsNoExecuteCommand,
+    fixture: "service",
+    mutate: (p) => ({ ...p, enableExecuteCommand: true, tags: { ...asRecord(p.tags), "break-glass-until": "2026-01-31T18:00:00Z" } }),
+    expected: ["Service 'api-service' enables ECS Exec: its break-glass window ended at 2026-01-31T18:00:00Z: switch it off (breakGlassExec: false, breakGlassUntil removed) and pulumi up."],
+  },
+  {
+    label: "a break-glass window longer than allowed",
+    policy: ecsNoExecuteCommand,
+    fixture: "service",
+    mutate: (p) => ({ ...p, enableExecuteCommand: true, tags: { ...asRecord(p.tags), "break-glass-until": "2999-01-01T00:00:00Z" } }),
+    expected: ["Service 'api-service' enables ECS Exec: its break-glass window runs until 2999-01-01T00:00:00Z, more than 12 hours from now: set breakGlassUntil at most 12 hours ahead."],
+  },
+  {
+    label: "a break-glass tag that is not an instant",
+    policy: ecsNoExecuteCommand,
+    fixture: "service",
+    mutate: (p) => ({ ...p, enableExecuteCommand: true, tags: { ...asRecord(p.tags), "break-glass-until": "tomorrow" } }),
+    expected: ['Service \'api-service\' enables ECS Exec: its break-glass-until tag "tomorrow" is not a UTC instant like 2026-01-31T18:00:00Z: set breakGlassUntil to one, or switch break-glass off.'],
+  },
   {
     policy: ecsNoAddedCapabilities,
     fixture: "taskDefinition",
@@ -595,6 +617,15 @@ describe("SEC-OPS rules, invoked directly", () => {
     const acl = { type: "aws:ec2/networkAclRule:NetworkAclRule", name: "ssh-in", props: { networkAclId: "acl-1", ruleNumber: 100, egress: false, protocol: "6", ruleAction: "allow", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 1024 } };
     expect(await resourceViolations(naclAdminPorts, acl)).toEqual(["Network ACL 'ssh-in' allows TCP 0-1024 from 0.0.0.0/0, which includes remote administration port(s) 22: deny TCP 22 from 0.0.0.0/0 (or narrow the allow entry)."]);
     expect(await resourceViolations(naclAdminPorts, { ...acl, props: { ...acl.props, fromPort: 443, toPort: 443 } })).toEqual([]);
+  });
+
+  it("ECS Exec inside a declared break-glass window passes where it is otherwise forbidden", async () => {
+    const f = fixtures().service!;
+    const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const withWindow = (until: string) => ({ ...f, props: { ...f.props, enableExecuteCommand: true, tags: { ...asRecord(f.props.tags), "break-glass-until": until } } });
+    expect(await resourceViolations(ecsNoExecuteCommand, withWindow(inHours(4)))).toEqual([]);
+    expect(await resourceViolations(ecsNoExecuteCommand, withWindow(inHours(30)), { breakGlassMaxHours: 48 })).toEqual([]);
+    expect(await resourceViolations(ecsNoExecuteCommand, withWindow(inHours(30)))).toHaveLength(1);
   });
 
   it("IAM users and their long-lived credentials are refused", async () => {

@@ -58,6 +58,8 @@ describe("runbook commands", () => {
     expect(problemsOf(line("aws ecs update-service --cluster c --service s --force-redeploy")).join()).toMatch(/unknown option --force-redeploy/);
     expect(problemsOf(line("aws application-autoscaling register-scalable-target --service-namespace ecs --resource-id r")).join()).toMatch(/missing required --scalable-dimension/);
     expect(problemsOf(line("aws logs tail --since 15m --follow")).join()).toMatch(/missing group-name/);
+    expect(problemsOf(line("aws s3 cp s3://bucket/releases/x/ --recursive")).join()).toMatch(/aws s3 cp: missing destination/);
+    expect(problemsOf(line("aws s3 cp s3://bucket/k ./k --recurse")).join()).toMatch(/aws s3 cp: unknown option --recurse/);
     expect(problemsOf(line("aws ecs wait service-stable --cluster c --services s")).join()).toMatch(/no waiter/);
     expect(problemsOf(line("aws ecs update-service --cluster c --service 's")).join()).toMatch(/not valid shell/);
     expect(problemsOf(line("aws ecs register-task-definition --cli-input-json file://x.json"))).toEqual([]);
