@@ -85,7 +85,7 @@ describe("--help", () => {
         try {
           await program.parseAsync(argv, { from: "user" });
         } catch (err) {
-          throw new Error(`example of "${path}" does not parse: ${example.run}: ${String(err)}`);
+          throw new Error(`example of "${path}" does not parse: ${example.run}: ${String(err)}`, { cause: err });
         } finally {
           for (const spy of spies) spy.mockRestore();
         }

@@ -1,7 +1,7 @@
 /**
  * Runs the CLI the way people and CI run it: on a pseudo-terminal (Python's pty module, which
- * every CI image has) or with pipes, and optionally presses Ctrl-C (a SIGINT from the terminal's
- * line discipline, as a person would) once some output appeared.
+ * every CI image has; it can press Ctrl-C once some output appeared, a SIGINT to the foreground
+ * process group from the terminal's line discipline, as a person would) or with pipes.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -62,22 +62,15 @@ export function onTerminal(args: string[], env: Record<string, string>, opts: { 
   return { status: res.status, output: Buffer.from(res.output, "base64").toString("utf8") };
 }
 
-/** The CLI with stdout and stderr on pipes (as in CI); SIGINT once `interruptOn` appears on either. */
-export function withPipes(args: string[], env: Record<string, string>, opts: { interruptOn?: string; timeoutS?: number } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** The CLI with stdout and stderr on pipes (as in CI). */
+export function withPipes(args: string[], env: Record<string, string>, timeoutS = 120): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    let sent = false;
-    const check = () => {
-      if (!sent && opts.interruptOn && (stdout + stderr).includes(opts.interruptOn)) {
-        sent = true;
-        child.kill("SIGINT");
-      }
-    };
-    child.stdout.on("data", (b: Buffer) => ((stdout += b.toString()), check()));
-    child.stderr.on("data", (b: Buffer) => ((stderr += b.toString()), check()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), (opts.timeoutS ?? 120) * 1000);
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutS * 1000);
     child.on("error", reject);
     child.on("close", (status) => {
       clearTimeout(timer);
