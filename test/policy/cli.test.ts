@@ -50,11 +50,11 @@ describe("npm run cli -- policy", () => {
     expect(r.stderr).toMatch(/malformed\.json is not valid JSON/);
   });
 
-  it("exits 2 for a stack without policy config", () => {
+  it("exits 2 for a stack that is not one of this repository's", () => {
     const file = join(dir, "ok.json");
     writeFileSync(file, JSON.stringify(toDeployment(Object.values(fixtures()))));
     const r = cli("--state", file, "--stack", "nope");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/no policy config for stack 'nope'/);
+    expect(r.stderr).toMatch(/unknown stack "nope" \(--stack\): the stacks of this repository are /);
   });
 });

@@ -28,9 +28,11 @@ import {
 import { MigrationConnectionError } from "../../../backend/src/migrate/session";
 import { lintMigrations, type LintReport } from "../../../backend/src/tooling/lint";
 import { verifyMigrations, type VerifyReport } from "../../../backend/src/tooling/verify";
-import { discoverStacks, loadStackConfig } from "../../../config/stack-file";
+import { loadStackConfig } from "../../../config/stack-file";
 import { BlockingError, ExitCodeError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
+import { notice, progressLine, step } from "../progress";
+import { knownStack, stackOption } from "../stack";
 
 interface MigrateOptions {
   databaseUrl?: string;
@@ -53,9 +55,11 @@ function connectionFrom(opts: MigrateOptions): string | ReturnType<typeof databa
   }
 }
 
-function progress(line: MigrationLogLine): void {
+/** The runner's own log: its info lines are progress (silent with --quiet), warnings always show. */
+function runnerLog(line: MigrationLogLine): void {
   if (line.level === "debug") return;
-  process.stderr.write(`${line.level === "info" ? "" : `${line.level}: `}${line.msg}\n`);
+  if (line.level === "info") progressLine(line.msg);
+  else notice(`${line.level}: ${line.msg}`);
 }
 
 function printRun(report: RunReport): void {
@@ -140,95 +144,121 @@ function guardFrom(opts: MigrateOptions): { productionTier: boolean; stack?: str
   const env = downGuardFromEnv(process.env);
   const tier = opts.productionTier;
   if (tier !== undefined && tier !== true && tier !== "true" && tier !== "false") throw new InputError(`--production-tier takes true or false, found "${String(tier)}"`);
-  const stack = opts.stack ?? env.stack;
+  // Checked like every command's --stack; PULUMI_STACK is not read here (see ../stack.ts).
+  const stack = opts.stack !== undefined ? knownStack(opts.stack, "--stack") : env.stack !== undefined ? knownStack(env.stack, "MIGRATE_STACK") : undefined;
   let productionTier: boolean;
   if (tier !== undefined) productionTier = tier === true || tier === "true";
   else if (env.stated) productionTier = env.productionTier;
-  else if (stack && discoverStacks().includes(stack)) productionTier = loadStackConfig(stack).profile === "production";
+  else if (stack) productionTier = loadStackConfig(stack).profile === "production";
   else {
-    process.stderr.write("warning: the stack's tier is not stated (--production-tier, MIGRATE_PRODUCTION_TIER, or --stack <a stack of this repository>): treated as production-tier\n");
+    notice("warning: the stack's tier is not stated (--production-tier, MIGRATE_PRODUCTION_TIER, or --stack <a stack of this repository>): treated as production-tier");
     productionTier = true;
   }
   return { productionTier, ...(stack ? { stack } : {}), ...(opts.confirm ? { confirm: opts.confirm } : {}) };
 }
 
-export function registerMigrate(program: Command): void {
-  program
-    .command("migrate")
-    .description("database migrations: plan, up, down [--to NAME|0], status, adopt, lint (runner rules + squawk), verify (embedded PostgreSQL round trips), manifest")
-    .argument("<action>", "plan | up | down | status | adopt | lint | verify | manifest")
-    .option("--database-url <url>", "PostgreSQL connection string (default: DATABASE_URL or PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD)")
-    .option("--to <name>", "down: revert until this migration is the latest applied; 0 reverts everything")
-    .option("--dry-run", "down: list what it would destroy (tables, columns, rows with counts) and change nothing")
-    .option("--stack <stack>", "down: the stack this database belongs to (default MIGRATE_STACK); its config's profile gives the tier")
-    .option("--confirm <stack>", "down on a production-tier stack: the stack's name, typed again")
-    .option("--production-tier [bool]", "down: the stack's profile is production-tier (default MIGRATE_PRODUCTION_TIER; unstated counts as true)")
-    .option("--time-zone <tz>", "adopt: the time zone an older runner's run_on values were written in (default: the database's)")
-    .option("--format <format>", "text | json", "text")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ backend-release migrate plan --database-url postgres://…        what up would run, locks, rollout class, refusals
-  $ backend-release migrate down --to 20250604090000_add_orders_amount_check --dry-run
-  $ backend-release migrate down --to <N−1's latest> --stack prod --production-tier --confirm prod
-  $ backend-release migrate adopt --time-zone UTC                   take over a database an older runner migrated
+/** The command's own behaviour for each action, on the connection and settings of `opts`. */
+async function runAction(action: Action, opts: MigrateOptions): Promise<void> {
+  const format = parseFormat(opts.format, ["text", "json"] as const, "text");
+  const out = <T>(value: T, human: (v: T) => void) => (format === "json" ? printJson(value) : human(value));
+  switch (action) {
+    case "plan": {
+      const against = opts.databaseUrl || process.env.DATABASE_URL;
+      const plan = await step(`planning the migrations against ${against ? "the database" : "an empty database"}`, () => planMigrations(against ? { connection: connectionFrom(opts), ...runnerSettingsFromEnv() } : runnerSettingsFromEnv()));
+      return out(plan, printPlan);
+    }
+    case "up":
+      return out(await step("applying the pending migrations", () => migrateUp({ connection: connectionFrom(opts), ...runnerSettingsFromEnv(), log: runnerLog })), printRun);
+    case "down": {
+      const guard = guardFrom(opts);
+      const title = opts.dryRun ? "listing what down would destroy" : `reverting migrations${opts.to !== undefined ? ` down to ${opts.to}` : ""}`;
+      const report = await step(title, () => migrateDown({ connection: connectionFrom(opts), ...runnerSettingsFromEnv(), log: runnerLog, guard, dryRun: opts.dryRun === true, ...(opts.to !== undefined ? { to: opts.to } : {}) }));
+      return out(report, printRun);
+    }
+    case "status": {
+      const status = await step("reading the database's migration state", () => migrationStatus({ connection: connectionFrom(opts), ...runnerSettingsFromEnv() }));
+      out(status, printStatus);
+      if (status.problems.length > 0) throw new BlockingError(`${status.problems.length} problem(s) between the database and the bundle`);
+      return;
+    }
+    case "adopt":
+      return out(await step("adopting the database's applied migrations", () => adoptDatabase({ connection: connectionFrom(opts), ...runnerSettingsFromEnv(), log: runnerLog, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) })), printAdopt);
+    case "lint": {
+      const report = await step(LINT_TITLE, () => lintMigrations(bundlePaths()));
+      out(report, printLint);
+      if (!report.ok) throw new BlockingError(`unsafe migration SQL: ${[...new Set(report.violations.map((v) => v.rule))].join(", ")}`);
+      return;
+    }
+    case "verify": {
+      const where = opts.databaseUrl ? "the given database" : "an embedded PostgreSQL";
+      const report = await step(`verifying the migrations on ${where}`, (control) => verifyMigrations({ paths: bundlePaths(), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), onProgress: (m) => control.update(m) }));
+      out(report, printVerify);
+      if (!report.ok) throw new BlockingError(report.problems.join("; "));
+      return;
+    }
+    case "manifest": {
+      // The manifest pins what ships: a file lint refuses (and `up` would refuse) is not pinned.
+      const paths = bundlePaths();
+      const lint = await step(LINT_TITLE, () => lintMigrations(paths));
+      if (!lint.ok) {
+        printLint(lint);
+        throw new BlockingError(`manifest not written: lint refuses ${[...new Set(lint.violations.map((v) => v.file))].join(", ")}`);
+      }
+      const manifest = writeManifest(paths);
+      return out(manifest, (m) => process.stdout.write(`wrote ${paths.manifestPath}: ${m.migrations.length} migrations, ${m.seeds.length} seeds\n`));
+    }
+  }
+}
 
-Exit codes: 0 ok, 1 refused / failed / lint finding, 2 bad usage, 3 another migration is running.`,
-    )
-    .action(async (action: string, opts: MigrateOptions) => {
-      const format = parseFormat(opts.format, ["text", "json"] as const, "text");
-      const out = <T>(value: T, human: (v: T) => void) => (format === "json" ? printJson(value) : human(value));
-      if ((opts.to !== undefined || opts.dryRun || opts.confirm) && action !== "down") throw new InputError("--to, --dry-run and --confirm only apply to `migrate down`");
-      if (opts.timeZone && action !== "adopt") throw new InputError("--time-zone only applies to `migrate adopt`");
+const LINT_TITLE = "linting the migration files (runner rules and squawk)";
+
+type Action = "plan" | "up" | "down" | "status" | "adopt" | "lint" | "verify" | "manifest";
+
+const DATABASE_URL = ["--database-url <url>", "PostgreSQL connection string (default: DATABASE_URL or PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD)"] as const;
+
+/** Each action: its description, whether it connects to a database, and its own options. */
+const ACTIONS: Record<Action, { description: string; database: boolean; options?: (cmd: Command) => Command }> = {
+  plan: { description: "What up would run against the database (or an empty one): order, locks, rollout class, reversibility, refusals", database: true },
+  up: { description: "Apply the pending migrations and seeds under the migration lock (what the ECS migration task runs)", database: true },
+  down: {
+    description: "Revert migrations (default: the latest one); lists what it destroys first; production-tier stacks need --stack S --confirm S",
+    database: true,
+    options: (cmd) =>
+      cmd
+        .option("--to <name>", "revert until this migration is the latest applied; 0 reverts everything")
+        .option("--dry-run", "list what it would destroy (tables, columns, rows with counts) and change nothing")
+        .addOption(stackOption("the stack this database belongs to; its config's profile gives the tier", "MIGRATE_STACK, never PULUMI_STACK; no stack: production-tier"))
+        .option("--confirm <stack>", "on a production-tier stack: the stack's name, typed again")
+        .option("--production-tier [bool]", "the stack's profile is production-tier (default MIGRATE_PRODUCTION_TIER; unstated counts as true)"),
+  },
+  status: { description: "The database against this bundle: applied, pending, ahead, checksum mismatches", database: true },
+  adopt: {
+    description: "Take over a database an older runner migrated: record the checksums of the applied files",
+    database: true,
+    options: (cmd) => cmd.option("--time-zone <tz>", "the time zone an older runner's run_on values were written in (default: the database's)"),
+  },
+  lint: { description: "Lint the migration files: the runner's rules and squawk, up and down sections", database: false },
+  verify: {
+    description: "Round trips on an embedded PostgreSQL (or --database-url): up, down to zero, up again, then file by file with representative rows",
+    database: true,
+  },
+  manifest: { description: "Pin the bundle's files and checksums in the manifest (refuses files lint refuses)", database: false },
+};
+
+export function registerMigrate(program: Command): void {
+  const migrate = program
+    .command("migrate")
+    .description("Database migrations: plan, up, down, status, adopt, lint (runner rules + squawk), verify (embedded PostgreSQL round trips), manifest");
+  for (const [action, def] of Object.entries(ACTIONS) as [Action, (typeof ACTIONS)[Action]][]) {
+    let cmd = migrate.command(action).description(def.description);
+    if (def.database) cmd = cmd.option(...DATABASE_URL);
+    cmd = def.options?.(cmd) ?? cmd;
+    cmd.option("--format <format>", "text | json", "text").action(async (opts: MigrateOptions) => {
       try {
-        switch (action) {
-          case "plan": {
-            const plan = await planMigrations(opts.databaseUrl || process.env.DATABASE_URL ? { connection: connectionFrom(opts), ...runnerSettingsFromEnv() } : runnerSettingsFromEnv());
-            return out(plan, printPlan);
-          }
-          case "up":
-            return out(await migrateUp({ connection: connectionFrom(opts), ...runnerSettingsFromEnv(), log: progress }), printRun);
-          case "down": {
-            const report = await migrateDown({ connection: connectionFrom(opts), ...runnerSettingsFromEnv(), log: progress, guard: guardFrom(opts), dryRun: opts.dryRun === true, ...(opts.to !== undefined ? { to: opts.to } : {}) });
-            return out(report, printRun);
-          }
-          case "status": {
-            const status = await migrationStatus({ connection: connectionFrom(opts), ...runnerSettingsFromEnv() });
-            out(status, printStatus);
-            if (status.problems.length > 0) throw new BlockingError(`${status.problems.length} problem(s) between the database and the bundle`);
-            return;
-          }
-          case "adopt":
-            return out(await adoptDatabase({ connection: connectionFrom(opts), ...runnerSettingsFromEnv(), log: progress, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) }), printAdopt);
-          case "lint": {
-            const report = await lintMigrations(bundlePaths());
-            out(report, printLint);
-            if (!report.ok) throw new BlockingError(`unsafe migration SQL: ${[...new Set(report.violations.map((v) => v.rule))].join(", ")}`);
-            return;
-          }
-          case "verify": {
-            const report = await verifyMigrations({ paths: bundlePaths(), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), onProgress: (m) => process.stderr.write(`verify: ${m}\n`) });
-            out(report, printVerify);
-            if (!report.ok) throw new BlockingError(report.problems.join("; "));
-            return;
-          }
-          case "manifest": {
-            // The manifest pins what ships: a file lint refuses (and `up` would refuse) is not pinned.
-            const paths = bundlePaths();
-            const lint = await lintMigrations(paths);
-            if (!lint.ok) {
-              printLint(lint);
-              throw new BlockingError(`manifest not written: lint refuses ${[...new Set(lint.violations.map((v) => v.file))].join(", ")}`);
-            }
-            const manifest = writeManifest(paths);
-            return out(manifest, (m) => process.stdout.write(`wrote ${paths.manifestPath}: ${m.migrations.length} migrations, ${m.seeds.length} seeds\n`));
-          }
-          default:
-            throw new InputError(`unknown migrate action "${action}"; expected plan, up, down, status, adopt, lint, verify or manifest`);
-        }
+        await runAction(action, opts);
       } catch (err) {
         throw translate(err);
       }
     });
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * `oncall coverage --stack S [--weeks N] [--from ISO] [--format json]`: the offline on-call
+ * `oncall coverage [--stack S] [--weeks N] [--from ISO] [--format json]`: the offline on-call
  * checks on the plan PagerDuty is given, and who is on call on each day (with the gaps). Exit 1 on any finding (gaps and single-person layers
  * are findings only where 24x7 is required: prod).
  */
@@ -11,6 +11,7 @@ import { dayLines } from "../../observability/oncall-calendar-text";
 import { oncallRotation } from "../../observability/rotation";
 import { BlockingError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
+import { requireStack } from "../stack";
 
 function loadCfg(stack: string) {
   try {
@@ -37,10 +38,10 @@ function parseFrom(value: string | undefined): number {
 
 export function registerOncall(program: Command): void {
   const oncall = program.command("oncall").description("On-call checks computed from the schedule definition PagerDuty is given");
-  oncall
+  const coverage = oncall
     .command("coverage")
-    .description("Schedule coverage over the next N weeks: gaps, single-person layers, primary=secondary overlaps, unresolved paging handles, short escalations")
-    .option("--stack <stack>", "stack whose Pulumi.<stack>.yaml to check", "prod")
+    .description("Who is on call each day of the next N weeks, and the gaps; single-person layers, primary=secondary overlaps, unresolved paging handles, short escalations");
+  requireStack(coverage, "stack whose Pulumi.<stack>.yaml to check")
     .option("--weeks <n>", "how many weeks ahead", "12")
     .option("--from <iso>", "start of the window (default: now)")
     .option("--format <format>", "text or json", "text")

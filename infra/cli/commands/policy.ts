@@ -2,12 +2,16 @@
  * `policy --state F [--stack S] [--format md|json|sarif] [--out F]`: runs the SEC-OPS and DATA-OPS
  * packs through @pulumi/policy's own analyzer on a deployment JSON (our offline preview graph or a
  * `pulumi stack export`). Exit 1 when a mandatory violation is found, 2 on unreadable input.
+ * The stack (whose policy config applies) is --stack, PULUMI_STACK, else the one the state's URNs
+ * name; a state of another stack than the one given is refused.
  */
 import type { Command } from "commander";
-import { DeploymentFormatError, readDeployment } from "../../preview/deployment";
+import { type Deployment, DeploymentFormatError, readDeployment } from "../../preview/deployment";
 import { PolicyConfigError, runPolicies, toJson, toMarkdown, toSarif, type PolicyReport } from "../../policy/runner";
 import { BlockingError, InputError } from "../errors";
 import { checkOutputTarget, parseFormat, writeOutput } from "../output";
+import { step } from "../progress";
+import { addStackOption, resolveStack, type ResolvedStack } from "../stack";
 
 const FORMATS = ["md", "json", "sarif"] as const;
 type PolicyFormat = (typeof FORMATS)[number];
@@ -15,6 +19,13 @@ type PolicyFormat = (typeof FORMATS)[number];
 export function render(report: PolicyReport, format: PolicyFormat): string {
   if (format === "md") return toMarkdown(report);
   return `${JSON.stringify(format === "json" ? toJson(report) : toSarif(report), null, 2)}\n`;
+}
+
+/** The stack every URN of the state names (`urn:pulumi:<stack>::…`), if they agree on one. */
+export function stackOfState(deployment: Deployment): string | undefined {
+  const stacks = new Set(deployment.deployment.resources.map((r) => /^urn:pulumi:([^:]+)::/.exec(r.urn)?.[1]));
+  const [only] = stacks;
+  return stacks.size === 1 ? only : undefined;
 }
 
 interface PolicyOptions {
@@ -25,11 +36,11 @@ interface PolicyOptions {
 }
 
 export function registerPolicy(program: Command): void {
-  program
+  const policy = program
     .command("policy")
     .description("Run the SEC-OPS and DATA-OPS policy packs on a deployment JSON (offline preview graph or `pulumi stack export`).")
-    .requiredOption("--state <file>", "deployment JSON (version 3) to evaluate")
-    .option("--stack <name>", "stack whose policy config applies (infra/policy/config/<name>.json)")
+    .requiredOption("--state <file>", "deployment JSON (version 3) to evaluate");
+  addStackOption(policy, "stack whose policy config applies (infra/policy/config/<stack>.json)", "the stack the state's URNs name")
     .option("--format <format>", `report format: ${FORMATS.join(", ")}`, "md")
     .option("--out <file>", "write the report to a regular file instead of stdout (missing directories are created; - for stdout)")
     .action(async (opts: PolicyOptions) => {
@@ -38,8 +49,10 @@ export function registerPolicy(program: Command): void {
       let report: PolicyReport;
       try {
         const deployment = readDeployment(opts.state);
-        if (process.stderr.isTTY) process.stderr.write(`policy: evaluating ${deployment.deployment.resources.length} resources with SEC-OPS and DATA-OPS…\n`);
-        report = await runPolicies(opts.stack ? { deployment, stack: opts.stack } : { deployment });
+        const named = stackOfState(deployment);
+        const stack: ResolvedStack = resolveStack(opts.stack, { fromInput: () => (named ? { name: named, source: `the URNs of ${opts.state}` } : undefined) });
+        if (named && named !== stack.name) throw new InputError(`${opts.state} is a graph of stack "${named}" (its URNs), not of "${stack.name}" (${stack.source}): pass --stack ${named}, or the graph of ${stack.name}`);
+        report = await step(`evaluating ${deployment.deployment.resources.length} resources of ${stack.name} with SEC-OPS and DATA-OPS`, () => runPolicies({ deployment, stack: stack.name }));
       } catch (err) {
         if (err instanceof DeploymentFormatError || err instanceof PolicyConfigError) throw new InputError(err.message);
         throw err;

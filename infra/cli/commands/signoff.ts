@@ -20,6 +20,7 @@ import type { SignersSource } from "../../signoff/trust";
 import { verifySignoffs, type SignoffReport } from "../../signoff/verify";
 import { BlockingError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
+import { addStackOption, resolveStack } from "../stack";
 
 /** Turns the sign-off modules' input errors into the contract's exit-2 errors. */
 export function asInputError(err: unknown): unknown {
@@ -38,23 +39,23 @@ export async function withInputErrors<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The package of a version for a stack: --package, else `backend/outputs/phase-5/<version>/<stack>/`
- * (the stack may be left out when only one stack has a package of this version).
+ * The package of a version for a stack, and the stack: --stack, else PULUMI_STACK, else the one
+ * the input names (the manifest of --package, or the only stack with a package of the version);
+ * the package is --package, else `backend/outputs/phase-5/<version>/<stack>/`.
  */
 export function resolvePackage(opts: { version: string; stack?: string; package?: string }): { dir: string; stack: string; cfg: StackConfig } {
-  let dir = opts.package;
-  let stack = opts.stack;
-  if (!dir) {
-    if (!stack) {
-      const stacks = packagedStacks(opts.version);
-      if (stacks.length === 0) throw new InputError(`no release package of ${opts.version}: build it with \`npm run release -- --stack <stack> --version ${opts.version}\``);
-      if (stacks.length > 1) throw new InputError(`version ${opts.version} has packages for ${stacks.join(" and ")}: pass --stack`);
-      stack = stacks[0]!;
-    }
-    dir = releasePackageDir(opts.version, stack);
-  }
-  if (!existsSync(dir)) throw new InputError(`no release package at ${dir}: build it with \`npm run release -- --stack ${stack ?? "<stack>"} --version ${opts.version}\``);
-  stack ??= readManifest(dir).manifest.stack;
+  const hint = (stack?: string) => `build it with \`npm run release -- --stack ${stack ?? "<stack>"} --version ${opts.version}\``;
+  if (opts.package && !existsSync(opts.package)) throw new InputError(`no release package at ${opts.package}: ${hint(opts.stack)}`);
+  const packaged = opts.package ? [] : packagedStacks(opts.version);
+  const { name: stack } = resolveStack(opts.stack, {
+    fromInput: () => {
+      if (opts.package) return { name: readManifest(opts.package).manifest.stack, source: `the manifest of ${opts.package}` };
+      return packaged.length === 1 ? { name: packaged[0]!, source: `the only package of ${opts.version}` } : undefined;
+    },
+    details: [packaged.length === 0 ? `no release package of ${opts.version} yet: ${hint()}` : `version ${opts.version} has packages for ${packaged.join(" and ")}`],
+  });
+  const dir = opts.package ?? releasePackageDir(opts.version, stack);
+  if (!existsSync(dir)) throw new InputError(`no release package at ${dir}: ${hint(stack)}`);
   return { dir, stack, cfg: loadStackConfig(stack) };
 }
 
@@ -114,21 +115,23 @@ interface CommonOptions {
   signersRef?: string;
 }
 
+/** The input that names the stack when neither --stack nor PULUMI_STACK does. */
+export const PACKAGE_NAMES_STACK = "the manifest of --package, or the only stack with a package of the version";
+
 export function registerSignoff(program: Command): void {
   const signoff = program.command("signoff").description("Sign off a release (SSH signature over its manifest.json) or verify its sign-offs");
-  signoff
+  const sign = signoff
     .command("sign")
     .description("Sign the release manifest with your SSH key as one role; writes approvals/<role>-<principal>.sig (never over another key's approval)")
     .requiredOption("--role <role>", "architecture, security or operations")
     .requiredOption("--key <file>", "your SSH private key (or its .pub when the key is in ssh-agent)")
-    .requiredOption("--version <version>", "release version (semver; a leading v is accepted)")
-    .option("--stack <stack>", "stack the release is for (needed when several stacks have a package of the version)")
+    .requiredOption("--version <version>", "release version (semver; a leading v is accepted)");
+  addStackOption(sign, "stack the release is for", PACKAGE_NAMES_STACK)
     .option("--principal <principal>", "your principal in config/allowed_signers (default: looked up by key and role); must own the key")
     .option("--package <dir>", "package directory (default: backend/outputs/phase-5/<version>/<stack>/)")
     .option("--signers-ref <ref>", "read config/allowed_signers from this protected ref (default: the manifest's commit)")
     .option("--allowed-signers <file>", "read allowed signers from this file instead (a copy fetched from a trusted place)")
     .option("--wait-lock <seconds>", "wait this long for a release of the version that holds the lock", "0")
-    .addHelpText("after", "\nExample:\n  npm run cli -- signoff sign --role security --key ~/.ssh/id_ed25519 --version 1.4.0 --stack prod")
     .action(async (opts: CommonOptions & { role: string; key: string; principal?: string; waitLock?: string }) => {
       const version = parseReleaseVersion(opts.version);
       const waitLockMs = parseWaitSeconds(opts.waitLock);
@@ -142,11 +145,11 @@ export function registerSignoff(program: Command): void {
       });
       console.log(`signed manifest.json (sha256 ${result.manifestSha256}) as ${result.role} for ${result.principal}: ${result.file}${result.replaced ? " (replaced your earlier approval)" : ""}`);
     });
-  signoff
+  const verify = signoff
     .command("verify")
     .description("Verify the package against its manifest and the commit being deployed, its recorded checks, and every sign-off against config/allowed_signers of the manifest's commit; exit 1 on NO-GO")
-    .requiredOption("--version <version>", "release version (semver; a leading v is accepted)")
-    .option("--stack <stack>", "stack whose package and signoff.requiredRoles apply (default: the only stack with a package of the version)")
+    .requiredOption("--version <version>", "release version (semver; a leading v is accepted)");
+  addStackOption(verify, "stack whose package and signoff.requiredRoles apply", PACKAGE_NAMES_STACK)
     .option("--package <dir>", "package directory (default: backend/outputs/phase-5/<version>/<stack>/)")
     .option("--commit <rev>", "the commit being deployed (default: RELEASE_GIT_SHA, GITHUB_SHA, else HEAD)")
     .option("--signers-ref <ref>", "read config/allowed_signers from this protected ref (default: the manifest's commit)")

@@ -1,11 +1,13 @@
 /**
- * `verify-deploy --stack S --version V [--cluster C] [--commit REV] [--format json]`: the
+ * `verify-deploy [--stack S] --version V [--cluster C] [--commit REV] [--format json]`: the
  * pipeline's post-deploy step. The digest counts as approved only if the release package is GO
  * for the commit being deployed (the same verdict as `signoff verify`: intact, every recorded
  * check passed, signed off by trusted keys); then each ECS service must run exactly that digest.
  * Exit 1 when it does not (or the release is NO-GO), 2 on bad input (no AWS credentials included).
+ *
+ * The AWS SDK is loaded and its client made only when ECS is asked (a GO release): a NO-GO or a
+ * bad input never touches it (nor prints its Node.js support warning).
  */
-import { ECS } from "@aws-sdk/client-ecs";
 import type { Command } from "commander";
 import { stackNames } from "../../../config/names";
 import { readStackFile } from "../../../config/stack-file";
@@ -16,11 +18,14 @@ import { checkDeployedDigests, type DigestCheckReport, type EcsReader } from "..
 import { verifySignoffs, type SignoffReport } from "../../signoff/verify";
 import { BlockingError, InputError } from "../errors";
 import { parseFormat, printJson } from "../output";
-import { resolveCommit, resolvePackage, signersFrom, withInputErrors } from "./signoff";
+import { step } from "../progress";
+import { addStackOption } from "../stack";
+import { PACKAGE_NAMES_STACK, resolveCommit, resolvePackage, signersFrom, withInputErrors } from "./signoff";
 
 
 export interface VerifyDeployInput {
-  stack: string;
+  /** --stack (else PULUMI_STACK, else the package's; see ../stack.ts). */
+  stack?: string;
   version: string;
   packageDir?: string;
   /** The commit being deployed: the manifest must be for it. */
@@ -28,7 +33,10 @@ export interface VerifyDeployInput {
   signers?: SignersSource;
   allowedSignersPath?: string;
   cluster?: string;
-  ecs: EcsReader;
+  /** The ECS reader, or what makes it for the stack's region (called only when ECS is asked). */
+  ecs: EcsReader | ((region: string | undefined) => EcsReader | Promise<EcsReader>);
+  /** --region (default: aws:region of the stack's Pulumi.<stack>.yaml). */
+  region?: string;
   now?: Date;
 }
 
@@ -53,7 +61,8 @@ export async function verifyDeploy(input: VerifyDeployInput): Promise<VerifyDepl
   if (!report.go) return { ...base, ok: false };
   // Only a GO reaches here: the manifest read now is the one just verified.
   const approved = readManifest(dir).manifest.imageDigests;
-  const digests = await checkDeployedDigests(input.ecs, cluster, approved, cfg.services.map((s) => s.name));
+  const region = input.region ?? readStackFile(stack).config["aws:region"];
+  const digests = await step(`asking ECS which image digests the services of ${cluster} run`, async () => checkDeployedDigests(typeof input.ecs === "function" ? await input.ecs(region) : input.ecs, cluster, approved, cfg.services.map((s) => s.name)));
   return { ...base, digests, ok: digests.ok };
 }
 
@@ -84,12 +93,18 @@ function render(r: VerifyDeployResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The real ECS client, loaded on first use. */
+async function ecsClient(region: string | undefined): Promise<EcsReader> {
+  const { ECS } = await import("@aws-sdk/client-ecs");
+  return new ECS(region ? { region } : {});
+}
+
 export function registerVerifyDeploy(program: Command): void {
-  program
+  const cmd = program
     .command("verify-deploy")
     .description("After deploy: check that each ECS service runs the image digest approved in the signed release manifest")
-    .requiredOption("--stack <stack>", "deployed stack")
-    .requiredOption("--version <version>", "release version whose package holds the approved digests")
+    .requiredOption("--version <version>", "release version whose package holds the approved digests");
+  addStackOption(cmd, "deployed stack", PACKAGE_NAMES_STACK)
     .option("--cluster <name>", "ECS cluster (default: backend-release-<stack>)")
     .option("--region <region>", "AWS region (default: aws:region of Pulumi.<stack>.yaml)")
     .option("--package <dir>", "package directory (default: backend/outputs/phase-5/<version>/<stack>/)")
@@ -97,16 +112,14 @@ export function registerVerifyDeploy(program: Command): void {
     .option("--signers-ref <ref>", "read config/allowed_signers from this protected ref (default: the manifest's commit)")
     .option("--allowed-signers <file>", "read allowed signers from this file instead (a copy fetched from a trusted place)")
     .option("--format <format>", "text or json", "text")
-    .action(async (opts: { stack: string; version: string; cluster?: string; region?: string; package?: string; commit?: string; signersRef?: string; allowedSigners?: string; format?: string }) => {
+    .action(async (opts: { stack?: string; version: string; cluster?: string; region?: string; package?: string; commit?: string; signersRef?: string; allowedSigners?: string; format?: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
       const version = parseReleaseVersion(opts.version);
       const signers = signersFrom(opts);
       const commit = resolveCommit(opts.commit);
       const result = await withInputErrors(async () => {
-        const region = opts.region ?? readStackFile(opts.stack).config["aws:region"];
-        const ecs = new ECS(region ? { region } : {});
         try {
-          return await verifyDeploy({ stack: opts.stack, version, packageDir: opts.package, commit, signers, cluster: opts.cluster, ecs });
+          return await verifyDeploy({ stack: opts.stack, version, packageDir: opts.package, commit, signers, cluster: opts.cluster, region: opts.region, ecs: ecsClient });
         } catch (err) {
           throw awsInputError(err) ?? err;
         }
