@@ -29,6 +29,7 @@ export const EXAMPLES: Record<string, Example[]> = {
     { run: "npm run cli -- policy --state graph.json", what: "the stack is the one the graph's URNs name" },
     { run: "npm run cli -- policy --state graph.json --stack prod --format sarif --out policy.sarif", what: "SARIF 2.1.0 for code scanning, written whole or not at all" },
     { run: "npm run cli -- policy --state export.json --stack prod --format json --out -", what: "a `pulumi stack export` of the live stack; JSON on stdout, progress on stderr" },
+    { run: "npm run cli -- policy --state graph.json --stack prod --report md=policy.md --report json=policy.json --report sarif=policy.sarif", what: "one evaluation, every format (what CI publishes)" },
   ],
   migrate: [
     { run: "npm run cli -- migrate plan --database-url postgres://app@db.internal:5432/orders", what: "what up would run: order, locks, rollout class, refusals" },

@@ -253,7 +253,15 @@ describe("pull request", () => {
     expect(base?.with?.ref).toBe("${{ github.event.pull_request.base.sha }}");
     expect(runs(preview)).toMatch(/preview --stack "\$STACK" --out "\$OUT\/head-\$STACK\.json" --base "\$OUT\/base-\$STACK\.json"/);
     expect(runsPolicy(preview)).toBe(true);
-    expect(runs(preview)).toMatch(/--format sarif/);
+  });
+
+  it("evaluates the policy once per stack and pull request: every format from that one run", () => {
+    const preview = wf.jobs.preview as Job;
+    // A command continued over lines (`\` newline) is one call.
+    const text = runs(preview).replace(/\\\n\s*/g, "");
+    const calls = text.split("\n").filter((l) => /npm run (?:--silent |-s )?cli -- policy\b/.test(l));
+    expect(calls).toHaveLength(1);
+    for (const format of ["md", "json", "sarif"]) expect(calls[0]).toContain(`--report ${format}="$OUT/policy-$STACK.${format}"`);
   });
 
   it("uploads SARIF to code scanning, one category per stack, from a job that runs none of the PR's code", () => {

@@ -1,6 +1,6 @@
 /** The `policy` command's exit codes and JSON contract, run as a user runs it. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -40,6 +40,37 @@ describe("npm run cli -- policy", () => {
     });
     expect(r.stderr).toContain("1 mandatory policy violation(s)");
   }, 250_000);
+
+  it("writes every format from one evaluation with --report, nothing on stdout", () => {
+    const fs = fixtures();
+    fs.repository = { ...fs.repository!, props: { ...fs.repository!.props, imageTagMutability: "MUTABLE" } };
+    const file = join(dir, "broken-reports.json");
+    writeFileSync(file, JSON.stringify(toDeployment(Object.values(fs), "prod")));
+    const out = (ext: string) => join(dir, "reports", `policy.${ext}`);
+    const r = cli("--state", file, "--stack", "prod", "--report", `md=${out("md")}`, "--report", `json=${out("json")}`, "--report", `sarif=${out("sarif")}`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    // One evaluation: the progress names it once.
+    expect(r.stderr.match(/^› evaluating \d+ resources/gm)).toHaveLength(1);
+    const json = JSON.parse(readFileSync(out("json"), "utf8")) as { violations: { policy: string }[] };
+    expect(json.violations.map((v) => v.policy)).toEqual(["SEC-ECR-01-immutable-tags"]);
+    const sarif = JSON.parse(readFileSync(out("sarif"), "utf8")) as { version: string; runs: { results: { ruleId: string }[] }[] };
+    expect(sarif.version).toBe("2.1.0");
+    expect(sarif.runs.flatMap((run) => run.results.map((x) => x.ruleId))).toEqual(["SEC-ECR-01-immutable-tags"]);
+    expect(readFileSync(out("md"), "utf8")).toContain("`SEC-ECR-01-immutable-tags`");
+  }, 250_000);
+
+  it("exits 2 on a --report that names no format or the same file twice, before evaluating", () => {
+    const file = join(dir, "ok-reports.json");
+    writeFileSync(file, JSON.stringify(toDeployment(Object.values(fixtures()), "prod")));
+    const bad = cli("--state", file, "--stack", "prod", "--report", "html=x.html");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--report html=x.html: expected <format>=<file> with format one of md, json, sarif");
+    const twice = cli("--state", file, "--stack", "prod", "--report", `md=${join(dir, "same")}`, "--report", `json=${join(dir, "same")}`);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("names " + join(dir, "same") + " twice");
+    expect(twice.stderr).not.toMatch(/evaluating/);
+  });
 
   it("exits 2 with a reason on a malformed input file", () => {
     const file = join(dir, "malformed.json");

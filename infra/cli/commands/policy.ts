@@ -1,7 +1,9 @@
 /**
- * `policy --state F [--stack S] [--format md|json|sarif] [--out F]`: runs the SEC-OPS and DATA-OPS
- * packs through @pulumi/policy's own analyzer on a deployment JSON (our offline preview graph or a
- * `pulumi stack export`). Exit 1 when a mandatory violation is found, 2 on unreadable input.
+ * `policy --state F [--stack S] [--format md|json|sarif] [--out F] [--report FORMAT=FILE …]`: runs
+ * the SEC-OPS and DATA-OPS packs through @pulumi/policy's own analyzer on a deployment JSON (our
+ * offline preview graph or a `pulumi stack export`). One evaluation writes every report asked for
+ * (CI needs Markdown, JSON and SARIF of the same run). Exit 1 when a mandatory violation is found,
+ * 2 on unreadable input.
  * The stack (whose policy config applies) is --stack, PULUMI_STACK, else the one the state's URNs
  * name; a state of another stack than the one given is refused.
  */
@@ -33,6 +35,25 @@ interface PolicyOptions {
   stack?: string;
   format?: string;
   out?: string;
+  report: string[];
+}
+
+/** `--report md=FILE`: one more report of the same evaluation, in a file. */
+export function parseReports(values: readonly string[]): { format: PolicyFormat; file: string }[] {
+  const reports = values.map((value) => {
+    const at = value.indexOf("=");
+    const format = value.slice(0, Math.max(at, 0));
+    const file = at < 0 ? "" : value.slice(at + 1);
+    if (!(FORMATS as readonly string[]).includes(format) || file === "") {
+      throw new InputError(`--report ${value}: expected <format>=<file> with format one of ${FORMATS.join(", ")}, e.g. --report sarif=policy.sarif`);
+    }
+    return { format: format as PolicyFormat, file };
+  });
+  for (const r of reports) checkOutputTarget(r.file, `--report ${r.format}=`);
+  const files = reports.map((r) => r.file).filter((f) => f !== "-");
+  const twice = files.find((f, i) => files.indexOf(f) !== i);
+  if (twice) throw new InputError(`--report names ${twice} twice; give each report its own file`);
+  return reports;
 }
 
 export function registerPolicy(program: Command): void {
@@ -43,9 +64,11 @@ export function registerPolicy(program: Command): void {
   addStackOption(policy, "stack whose policy config applies (infra/policy/config/<stack>.json)", "the stack the state's URNs name")
     .option("--format <format>", `report format: ${FORMATS.join(", ")}`, "md")
     .option("--out <file>", "write the report to a regular file instead of stdout (missing directories are created; - for stdout)")
+    .option("--report <format=file>", `also write a report of the same evaluation to a file (repeatable; format: ${FORMATS.join(", ")}); with --report, stdout gets a report only if --out names it`, (v: string, all: string[]) => [...all, v], [] as string[])
     .action(async (opts: PolicyOptions) => {
       const format = parseFormat(opts.format, FORMATS, "md");
       if (opts.out) checkOutputTarget(opts.out);
+      const reports = parseReports(opts.report);
       let report: PolicyReport;
       try {
         const deployment = readDeployment(opts.state);
@@ -57,9 +80,10 @@ export function registerPolicy(program: Command): void {
         if (err instanceof DeploymentFormatError || err instanceof PolicyConfigError) throw new InputError(err.message);
         throw err;
       }
+      for (const r of reports) writeOutput(r.file, render(report, r.format));
       const text = render(report, format);
       if (opts.out) writeOutput(opts.out, text);
-      else process.stdout.write(text);
+      else if (reports.length === 0) process.stdout.write(text);
       const { mandatory, advisory } = report.summary;
       if (mandatory > 0) throw new BlockingError(`${mandatory} mandatory policy violation(s) (${advisory} advisory)`);
     });
