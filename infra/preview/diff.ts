@@ -145,7 +145,7 @@ export function diffDeployments(base: Deployment, head: Deployment): DeploymentD
         const raw: RawPropertyChange = { segments: [key], old: p.old.inputs?.[key], new: undefined, secret: false, unknown: true };
         const c = classify(p.now, raw);
         const how = worst(pending.get(cause)!.props.filter((x) => !x.ignored).map((x) => x.verdict)) === "replace" ? "is replaced" : "may be replaced";
-        const reason = c.ignored ? c.reason : `${urnName(cause)} ${how}: value known only after apply${c.verdict === "update" ? "" : ", a new value replaces this"}`;
+        const reason = c.ignored ? c.reason : `known after apply: ${urnName(cause)} ${how}${c.verdict === "update" ? "" : "; a new value replaces this"}`;
         p.props.push({ ...c, ...(reason ? { reason } : {}) });
         if (!replaced.has(urn) && replacing(p)) {
           replaced.add(urn);

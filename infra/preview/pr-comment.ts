@@ -8,6 +8,7 @@ import { urnName } from "./deployment";
 import { changeDiagram } from "./change-diagram";
 import { MAX_PROPERTIES_SHOWN, propertyWhy, SYMBOL, VERDICT_LABEL, warnings, type ChangeKind, type DeploymentDiff } from "./diff";
 import { cell, renderPolicyFindings, type PolicyFindings } from "./policy-findings";
+import { shortType } from "./replacement-rules";
 
 /** Resources listed in the table; the rest are counted (the whole diff is in the job's artifact). */
 export const MAX_TABLE_RESOURCES = 60;
@@ -36,7 +37,7 @@ function changeTable(diff: DeploymentDiff): string[] {
   const lines = ["| | resource | type | verdict | change (old → new) |", "|---|---|---|---|---|"];
   for (const c of diff.changes.slice(0, MAX_TABLE_RESOURCES)) {
     const props = c.properties ?? [];
-    const first = [`${MARK[c.kind]} ${code(SYMBOL[c.kind])}`, code(urnName(c.urn)), code(c.type), c.kind === "update" || c.kind === "create" ? VERDICT_LABEL[c.kind] : `**${VERDICT_LABEL[c.kind]}**`];
+    const first = [`${MARK[c.kind]} ${code(SYMBOL[c.kind])}`, code(urnName(c.urn)), code(shortType(c.type)), c.kind === "update" || c.kind === "create" ? VERDICT_LABEL[c.kind] : `**${VERDICT_LABEL[c.kind]}**`];
     const details = props.slice(0, MAX_PROPERTIES_SHOWN).map((p) => {
       const value = p.secret ? "`[secret]` changed" : `${code(p.old)} → ${code(p.new)}`;
       const why = propertyWhy(p);

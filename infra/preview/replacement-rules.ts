@@ -51,10 +51,10 @@ const TF_AWS = "hashicorp/terraform-provider-aws internal/service";
 const TF_DD = "DataDog/terraform-provider-datadog datadog";
 const TF_PD = "PagerDuty/terraform-provider-pagerduty";
 
-/** The S3 bucket-configuration resources: one bucket each, changed in place otherwise. */
-const bucketConfig = (file: string, extra: string[] = []): TypeRule => ({
-  source: `${TF_AWS}/s3/${file}.go: bucket, expected_bucket_owner ForceNew`,
-  replace: ["bucket", "expectedBucketOwner", ...extra],
+/** The S3 bucket-configuration resources: one bucket each (and its expected owner, where there is one), changed in place otherwise. */
+const bucketConfig = (file: string, owner: boolean, extra: string[] = []): TypeRule => ({
+  source: `${TF_AWS}/s3/${file}.go: bucket${owner ? ", expected_bucket_owner" : ""}${extra.length ? ", object_lock_enabled" : ""} ForceNew`,
+  replace: ["bucket", ...(owner ? ["expectedBucketOwner"] : []), ...extra],
 });
 
 export const REPLACEMENT_RULES: Readonly<Record<string, TypeRule>> = {
@@ -201,14 +201,14 @@ export const REPLACEMENT_RULES: Readonly<Record<string, TypeRule>> = {
     source: `${TF_AWS}/s3/bucket.go: bucket, bucket_prefix, bucket_namespace, object_lock_enabled ForceNew`,
     replace: ["bucket", "bucketPrefix", "bucketNamespace", "objectLockEnabled"],
   },
-  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": bucketConfig("bucket_lifecycle_configuration"),
-  "aws:s3/bucketLogging:BucketLogging": bucketConfig("bucket_logging"),
-  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": bucketConfig("bucket_object_lock_configuration", ["objectLockEnabled"]),
-  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": bucketConfig("bucket_ownership_controls"),
-  "aws:s3/bucketPolicy:BucketPolicy": bucketConfig("bucket_policy"),
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": bucketConfig("bucket_public_access_block"),
-  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": bucketConfig("bucket_server_side_encryption_configuration"),
-  "aws:s3/bucketVersioning:BucketVersioning": bucketConfig("bucket_versioning"),
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": bucketConfig("bucket_lifecycle_configuration", true),
+  "aws:s3/bucketLogging:BucketLogging": bucketConfig("bucket_logging", true),
+  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": bucketConfig("bucket_object_lock_configuration", true, ["objectLockEnabled"]),
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": bucketConfig("bucket_ownership_controls", false),
+  "aws:s3/bucketPolicy:BucketPolicy": bucketConfig("bucket_policy", false),
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": bucketConfig("bucket_public_access_block", false),
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": bucketConfig("bucket_server_side_encryption_configuration", true),
+  "aws:s3/bucketVersioning:BucketVersioning": bucketConfig("bucket_versioning", true),
   "aws:secretsmanager/secret:Secret": {
     source: `${TF_AWS}/secretsmanager/secret.go: name, name_prefix ForceNew`,
     replace: ["name", "namePrefix"],
@@ -307,6 +307,14 @@ const PROVIDER_RULE: TypeRule = {
 /** Component resources have no provider: their inputs never reach a cloud API. */
 const COMPONENT_RULE: TypeRule = { source: "component resource: no provider, nothing to replace" };
 
+/** `aws:ecs/taskDefinition:TaskDefinition` → `ecs/TaskDefinition` (`datadog/Monitor` for index modules). */
+export function shortType(type: string): string {
+  const [pkg, mod, cls] = type.split(":");
+  if (!cls) return type;
+  const module = mod?.split("/")[0];
+  return `${module && module !== "index" ? module : pkg}/${cls}`;
+}
+
 /** Every AWS resource in provider 6 lives in one region (`region` argument); tags are always updated in place. */
 const AWS_COMMON: TypeRule = {
   source: "Terraform AWS provider 6 enhanced region support: a regional resource cannot move, a new region recreates it",
@@ -369,7 +377,7 @@ export function classifyProperty(type: string, custom: boolean, path: readonly (
   if ((isAws && (AWS_COMMON.replace ?? []).some((p) => covers(p, segments))) || (rule.replace ?? []).some((p) => covers(p, segments))) {
     return { verdict: "replace", reason: "forces replacement" };
   }
-  if (rule.immutable && !(rule.inPlace ?? []).some((p) => covers(p, segments))) return { verdict: "replace", reason: "immutable resource: any change replaces it" };
+  if (rule.immutable && !(rule.inPlace ?? []).some((p) => covers(p, segments))) return { verdict: "replace", reason: "immutable: any change replaces it" };
   if ((rule.mayReplace ?? []).some((p) => covers(p, segments))) {
     return { verdict: "may replace", reason: rule === PROVIDER_RULE ? "provider configuration changed: the resources it manages may be replaced" : "the provider decides against live state" };
   }
