@@ -72,5 +72,5 @@ export function renderStackComment(input: StackCommentInput): string {
     if (diagram) out.push("#### What changes", "", "```mermaid", diagram, "```", "");
   }
   if (input.policy) out.push("#### Policy findings", "", renderPolicyFindings(input.policy).trimEnd(), "");
-  return `${out.join("\n")}\n`;
+  return `${out.join("\n").trimEnd()}\n`;
 }

@@ -20,8 +20,8 @@ async function diffAfter(stack: string, base: (g: Graph) => void, head?: (g: Gra
   return diffDeployments(b, h);
 }
 
-function only(diff: DeploymentDiff, name: string): ResourceChange {
-  const found = diff.changes.filter((c) => c.urn.endsWith(`::${name}`));
+function only(diff: DeploymentDiff, name: string, type?: string): ResourceChange {
+  const found = diff.changes.filter((c) => c.urn.endsWith(`::${name}`) && (!type || c.type === type));
   expect(found, name).toHaveLength(1);
   return found[0]!;
 }
@@ -201,5 +201,14 @@ describe("replacement verdicts on the real graphs", () => {
       }
     });
     expect(diff.changes.map((c) => `${c.kind} ${c.type}`)).toEqual(["delete pulumi:providers:aws", "create pulumi:providers:aws"]);
+    // Moving a resource to another (explicit) provider is another matter: the engine may replace it.
+    const moved = await diffAfter("prod", (g) => {
+      const key = g.one("aws:kms/key:Key", "keys-data");
+      key.provider = "urn:pulumi:prod::backend-release::pulumi:providers:aws::eu-west-1::00000000-0000-4000-8000-000000000001";
+    });
+    const key = only(moved, "keys-data", "aws:kms/key:Key");
+    expect(key.kind).toBe("may-replace");
+    expect(only(moved, "keys-data", "aws:kms/alias:Alias").kind).toBe("update");
+    expect(lines(key)).toEqual([expect.stringMatching(/^\(provider\): "eu-west-1" → "default_[0-9_]+" {2}\(may replace: another provider manages it: the engine may replace it\)$/)]);
   }, 120_000);
 });
