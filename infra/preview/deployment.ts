@@ -11,6 +11,8 @@ import { z } from "zod";
 /** Pulumi's signature key for special values (secrets, resource references, assets). */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The ciphertext the offline preview records for every secret: it never holds a secret's value. */
+export const OFFLINE_SECRET_CIPHERTEXT = "[secret: not recorded by the offline preview]";
 /** Pulumi's sentinel for a value unknown during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

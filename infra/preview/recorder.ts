@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { REPO_ROOT } from "../../config/stack-file";
 import type { DeploymentResource } from "./deployment";
-import { SECRET_SIG, SIG_KEY } from "./deployment";
+import { OFFLINE_SECRET_CIPHERTEXT, SECRET_SIG, SIG_KEY } from "./deployment";
 
 /** Our own minimal view of the generated gRPC request class (only the getters we read). */
 interface RegisterRequest {
@@ -51,7 +51,7 @@ export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, ciphertext: "[secret: not recorded by the offline preview]" };
+    if (obj[SIG_KEY] === SECRET_SIG) return { [SIG_KEY]: SECRET_SIG, ciphertext: OFFLINE_SECRET_CIPHERTEXT };
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redactSecrets(v)]));
   }
   return value;

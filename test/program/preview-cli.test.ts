@@ -33,13 +33,14 @@ describe("preview", () => {
     expect(out.join("\n")).toContain("└─ ");
   });
 
-  it("prints the diff against an earlier graph: create, update with the changed keys, delete", async () => {
+  it("prints the diff against an earlier graph: create, update with the changed keys and old → new, delete", async () => {
     const base = join(tmp, "base.json");
     expect(await main(["preview", "--stack", "staging", "--out", base])).toBe(0);
     const graph = JSON.parse(readFileSync(base, "utf8")) as Deployment;
     const rs = graph.deployment.resources;
     const svc = rs.find((r) => r.type === "aws:ecs/service:Service")!;
-    svc.inputs = { ...svc.inputs, desiredCount: 7 };
+    const grace = svc.inputs?.healthCheckGracePeriodSeconds;
+    svc.inputs = { ...svc.inputs, healthCheckGracePeriodSeconds: 7 };
     const removedIdx = rs.findIndex((r) => r.type === "aws:ecr/lifecyclePolicy:LifecyclePolicy");
     const removed = rs.splice(removedIdx, 1)[0]!;
     rs.push({ urn: "urn:pulumi:staging::backend-release::aws:s3/bucket:Bucket::old-bucket", custom: true, type: "aws:s3/bucket:Bucket", inputs: {} });
@@ -49,11 +50,12 @@ describe("preview", () => {
     const diff = JSON.parse(out.join("")) as { changes: { kind: string; urn: string; keys?: string[] }[] };
     expect(diff.changes).toEqual(
       expect.arrayContaining([
-        { kind: "create", urn: removed.urn, type: removed.type },
-        { kind: "update", urn: svc.urn, type: svc.type, keys: ["desiredCount"] },
+        expect.objectContaining({ kind: "create", urn: removed.urn, type: removed.type }),
+        expect.objectContaining({ kind: "update", urn: svc.urn, type: svc.type, keys: ["healthCheckGracePeriodSeconds"], properties: [expect.objectContaining({ path: "healthCheckGracePeriodSeconds", old: "7", new: String(grace), verdict: "update" })] }),
         { kind: "delete", urn: "urn:pulumi:staging::backend-release::aws:s3/bucket:Bucket::old-bucket", type: "aws:s3/bucket:Bucket" },
       ]),
     );
+    expect(grace).not.toBe(7);
   });
 
   const bad: [string, (c: Record<string, unknown>) => void, RegExp][] = [

@@ -19,7 +19,6 @@ import { componentGraph, graphResources } from "../../infra/release/report-graph
 import { headCommit } from "../../infra/release/git";
 import { runRelease } from "../../infra/release/pipeline";
 import { renderReportHtml, ReportError, writeReport } from "../../infra/release/report-html";
-import { prCommentHtml, prCommentMarkdown } from "../../infra/release/report-screenshots";
 
 const cfg = parseStackConfig(namespaceValues(readStackFile("staging").config), "staging");
 const ARTIFACTS = join(__dirname, "..", "..", ".tmp", "report-html");
@@ -221,23 +220,6 @@ describe("release report in headless Chromium", () => {
     const html = readFileSync(join(pkg, "status", "report.html"), "utf8");
     expect(html).not.toMatch(/<(script|link)\b|@import|url\(\s*['"]?https?:/i);
     expect(existsSync(join(ARTIFACTS, "report.png"))).toBe(true);
-  });
-});
-
-describe("PR comment picture", () => {
-  it("renders the comment Markdown (diff block, collapsible section, policy table) as GitHub shows it, escaped", async () => {
-    const diff = "! replace-risk aws:rds/instance:Instance  database-instance (engineVersion)  [would replace: check data]\n0 to create, 0 to update, 1 at risk of replacement, 0 to delete, 9 unchanged";
-    const policy = "| pack | policy | resource | message |\n|---|---|---|---|\n| sec-ops | SEC-KMS-01 | `data-key` | rotation <b>off</b> \\| now |";
-    const file = join(root, "comment.html");
-    writeFileSync(file, prCommentHtml(prCommentMarkdown("staging", diff, policy)));
-    const p = await browser.context.newPage();
-    await p.goto(pathToFileURL(file).href);
-    expect(await p.locator("details[open] summary").innerText()).toBe("Resource changes against the base branch");
-    expect(await p.locator("pre code").innerText()).toBe(diff);
-    expect(await p.locator("table td").allInnerTexts()).toEqual(["sec-ops", "SEC-KMS-01", "data-key", "rotation <b>off</b> | now"]);
-    expect((await p.locator("table").boundingBox())!.height).toBeGreaterThan(0);
-    await p.screenshot({ path: join(ARTIFACTS, "pr-comment.png") });
-    await p.close();
   });
 });
 

@@ -1,13 +1,17 @@
 /**
- * `preview --stack S [--out F] [--base F]`: the credential-free `pulumi preview`.
- * Prints the resource tree and counts per type (or, with --base, the diff); writes the graph as
- * a version-3 deployment with --out. Bad config exits 2 naming every key path; nothing is written.
+ * `preview --stack S [--out F] [--base F] [--comment F [--policy-json F]]`: the credential-free
+ * `pulumi preview`. Prints the resource tree and counts per type (or, with --base, the diff with
+ * old → new values and replacement verdicts); writes the graph as a version-3 deployment with
+ * --out, and the stack's PR comment section (Markdown) with --comment. Bad config or a bad input
+ * file exits 2 naming the problem; nothing is written.
  */
 import type { Command } from "commander";
 import { ConfigError } from "../../../config/load";
 import { StackFileError } from "../../../config/stack-file";
 import { DeploymentFormatError, readDeployment } from "../../preview/deployment";
 import { diffDeployments, renderDiff } from "../../preview/diff";
+import { PolicyReportError, readPolicyReport, type PolicyFindings } from "../../preview/policy-findings";
+import { renderStackComment } from "../../preview/pr-comment";
 import { recordStack, type RecordedStack } from "../../preview/record";
 import { countByType, renderCounts, renderTree } from "../../preview/tree";
 import { InputError } from "../errors";
@@ -24,32 +28,58 @@ export async function recordForCli(stack: string, configFile?: string): Promise<
   }
 }
 
+const HELP = `
+Examples:
+  npm run cli -- preview --stack prod                          # resource tree and counts
+  npm run cli -- preview --stack prod --out prod.json          # the graph (pulumi stack export format)
+  npm run cli -- preview --stack prod --base base.json         # what changes, old → new, with verdicts
+  npm run cli -- policy --state prod.json --stack prod --format json --out policy.json
+  npm run cli -- preview --stack prod --base base.json --comment comment.md --policy-json policy.json
+
+Verdicts: replace (the provider replaces: ForceNew, immutable, replaceOnChanges), may replace (the
+offline preview cannot decide: a value known only after apply, a change the provider judges against
+live state, a type with no table), update (in place; a note says when that means downtime).
+Secrets are never shown: "[secret] changed".`;
+
+/** Reads an optional input file before any work, turning its format error into exit 2. */
+function readInput<T>(option: string, file: string | undefined, read: (f: string) => T, format: new (...a: never[]) => Error): T | undefined {
+  if (!file) return undefined;
+  try {
+    return read(file);
+  } catch (err) {
+    if (err instanceof format) throw new InputError(`${option}: ${err.message}`);
+    throw err;
+  }
+}
+
 export function registerPreview(program: Command): void {
   program
     .command("preview")
-    .description("Run the Pulumi program offline under the mock runtime and show (or write) its resource graph")
+    .description("Run the Pulumi program offline under the mock runtime and show (or write) its resource graph, or what changes against an earlier one")
     .option("--stack <stack>", "stack whose Pulumi.<stack>.yaml to use", "staging")
     .option("--config-file <file>", "use this stack config file instead of Pulumi.<stack>.yaml (as pulumi --config-file)")
     .option("--out <file>", "write the graph as Pulumi deployment JSON (pulumi stack export format, version 3) to a regular file (- for stdout)")
     .option("--base <file>", "an earlier graph (ours or `pulumi stack export`) to diff against")
+    .option("--comment <file>", "write this stack's PR comment section (Markdown: changes, verdicts, diagram, policy findings) to a file (- for stdout); without --base it says there is no base graph")
+    .option("--policy-json <file>", "with --comment: the `policy --format json` report of this graph, shown in the section")
     .option("--format <format>", "text or json", "text")
-    .action(async (opts: { stack: string; configFile?: string; out?: string; base?: string; format?: string }) => {
+    .addHelpText("after", HELP)
+    .action(async (opts: { stack: string; configFile?: string; out?: string; base?: string; comment?: string; policyJson?: string; format?: string }) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
+      if (opts.policyJson && !opts.comment) throw new InputError("--policy-json is shown only in the PR comment section: add --comment <file>");
+      if (opts.out === "-" && opts.comment === "-") throw new InputError("--out - and --comment - both want stdout: write one of them to a file");
       if (opts.out) checkOutputTarget(opts.out);
-      // Read the base first: a bad --base must fail before any work (and before --out is written).
-      let base;
-      try {
-        base = opts.base ? readDeployment(opts.base) : undefined;
-      } catch (err) {
-        if (err instanceof DeploymentFormatError) throw new InputError(`--base: ${err.message}`);
-        throw err;
-      }
+      if (opts.comment) checkOutputTarget(opts.comment, "--comment");
+      // Read the inputs first: a bad --base or --policy-json must fail before any work (and before anything is written).
+      const base = readInput("--base", opts.base, readDeployment, DeploymentFormatError);
+      const policy: PolicyFindings | undefined = readInput("--policy-json", opts.policyJson, readPolicyReport, PolicyReportError);
       if (format === "text") process.stderr.write(`recording stack "${opts.stack}" under the mock runtime…\n`);
       const recorded = await recordForCli(opts.stack, opts.configFile);
-      if (opts.out) writeOutput(opts.out, `${JSON.stringify(recorded.deployment, null, 2)}\n`);
-      // With --out -, stdout holds the graph: nothing else may go there.
-      if (opts.out === "-") return;
       const diff = base ? diffDeployments(base, recorded.deployment) : undefined;
+      if (opts.out) writeOutput(opts.out, `${JSON.stringify(recorded.deployment, null, 2)}\n`);
+      if (opts.comment) writeOutput(opts.comment, renderStackComment({ stack: opts.stack, diff, policy }), "--comment");
+      // With --out - (or --comment -), stdout holds that document: nothing else may go there.
+      if (opts.out === "-" || opts.comment === "-") return;
       if (format === "json") {
         printJson(diff ?? { stack: opts.stack, resources: recorded.deployment.deployment.resources.length, types: Object.fromEntries(countByType(recorded.deployment)) });
         return;
@@ -61,5 +91,6 @@ export function registerPreview(program: Command): void {
         console.log(`\nResources by type (stack ${opts.stack}):\n${renderCounts(recorded.deployment)}`);
       }
       if (opts.out) console.log(`\nwrote ${opts.out}`);
+      if (opts.comment) console.log(`${opts.out ? "" : "\n"}wrote ${opts.comment}`);
     });
 }
