@@ -262,6 +262,11 @@ describe("pull request", () => {
     const calls = text.split("\n").filter((l) => /npm run (?:--silent |-s )?cli -- policy\b/.test(l));
     expect(calls).toHaveLength(1);
     for (const format of ["md", "json", "sarif"]) expect(calls[0]).toContain(`--report ${format}="$OUT/policy-$STACK.${format}"`);
+    // The comment section comes from that run's JSON and the graph already recorded.
+    const comment = text.split("\n").find((l) => /cli -- preview .*--comment/.test(l));
+    expect(comment).toContain('--graph "$OUT/head-$STACK.json"');
+    expect(comment).toContain('--policy-json "$OUT/policy-$STACK.json"');
+    expect(comment).toContain('--comment "$OUT/comment-$STACK.md"');
   });
 
   it("uploads SARIF to code scanning, one category per stack, from a job that runs none of the PR's code", () => {

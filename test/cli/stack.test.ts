@@ -59,6 +59,7 @@ const NO_PACKAGE = "9.9.7";
  * the stack is checked first, so no release starts.)
  */
 const WITHOUT_STACK: string[][] = [
+  ["preview"],
   ["oncall", "coverage"],
   ["release", "--version", "not-semver"],
   ["policy", "--state", "EMPTY_GRAPH"],

@@ -69,6 +69,23 @@ describe("preview --comment", () => {
     for (const v of report.violations) expect(md).toContain(`\`${v.policy}\``);
   }, 180_000);
 
+  it("--graph reuses the recorded graph (no second recording) and gives the same section; a graph of another stack is refused", async () => {
+    const { file: base } = await baseFile();
+    const head = join(tmp, "head-graph-staging.json");
+    expect(await main(["preview", "--stack", "staging", "--out", head])).toBe(0);
+    const recorded = join(tmp, "comment-recorded.md");
+    expect(await main(["preview", "--stack", "staging", "--base", base, "--comment", recorded])).toBe(0);
+    err = [];
+    const reused = join(tmp, "comment-reused.md");
+    expect(await main(["preview", "--stack", "staging", "--graph", head, "--base", base, "--comment", reused])).toBe(0);
+    expect(err.join("")).not.toContain("recording stack");
+    expect(readFileSync(reused, "utf8")).toBe(readFileSync(recorded, "utf8"));
+    const other = join(tmp, "comment-other.md");
+    expect(await main(["preview", "--stack", "prod", "--graph", head, "--comment", other])).toBe(2);
+    expect(err.join("")).toContain(`--graph ${head} is not a graph of stack "prod" (its URNs name staging)`);
+    expect(existsSync(other)).toBe(false);
+  }, 180_000);
+
   it("without a base graph says so, and still shows the policy findings", async () => {
     const policy = join(tmp, "policy-empty.json");
     writeFileSync(policy, JSON.stringify({ violations: [], summary: { mandatory: 0, advisory: 0 } }));

@@ -88,6 +88,6 @@ describe("preview", () => {
 
   it("exits 2 on an unknown stack", async () => {
     expect(await main(["preview", "--stack", "qa"])).toBe(2);
-    expect(err.join("")).toMatch(/no stack file .*Pulumi\.qa\.yaml/);
+    expect(err.join("")).toMatch(/^error: unknown stack "qa" \(--stack\): the stacks of this repository are .*\(a stack is a Pulumi\.<stack>\.yaml at the repository root\)/m);
   });
 });

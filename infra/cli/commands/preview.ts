@@ -16,6 +16,8 @@ import { recordStack, type RecordedStack } from "../../preview/record";
 import { countByType, renderCounts, renderTree } from "../../preview/tree";
 import { InputError } from "../errors";
 import { checkOutputTarget, parseFormat, printJson, writeOutput } from "../output";
+import { step } from "../progress";
+import { addStackOption, resolveStack, STACK_ENV } from "../stack";
 
 /** Records a stack, turning config and stack-file problems into exit-2 input errors. */
 export async function recordForCli(stack: string, configFile?: string): Promise<RecordedStack> {
@@ -35,6 +37,7 @@ Examples:
   npm run cli -- preview --stack prod --base base.json         # what changes, old → new, with verdicts
   npm run cli -- policy --state prod.json --stack prod --format json --out policy.json
   npm run cli -- preview --stack prod --base base.json --comment comment.md --policy-json policy.json
+  npm run cli -- preview --stack prod --graph prod.json --base base.json --comment comment.md   # no second recording
 
 Verdicts: replace (the provider replaces: ForceNew, immutable, replaceOnChanges), may replace (the
 offline preview cannot decide: a value known only after apply, a change the provider judges against
@@ -52,29 +55,53 @@ function readInput<T>(option: string, file: string | undefined, read: (f: string
   }
 }
 
+interface PreviewOptions {
+  stack: string;
+  configFile?: string;
+  graph?: string;
+  out?: string;
+  base?: string;
+  comment?: string;
+  policyJson?: string;
+  format?: string;
+}
+
 export function registerPreview(program: Command): void {
-  program
+  const preview = program
     .command("preview")
-    .description("Run the Pulumi program offline under the mock runtime and show (or write) its resource graph, or what changes against an earlier one")
-    .option("--stack <stack>", "stack whose Pulumi.<stack>.yaml to use", "staging")
+    .description("Run the Pulumi program offline under the mock runtime and show (or write) its resource graph, or what changes against an earlier one");
+  // The shared --stack rule, except that a --config-file stack needs no Pulumi.<stack>.yaml (the file is its config).
+  addStackOption(preview, "stack whose Pulumi.<stack>.yaml to use").hook("preAction", (self) => {
+    const { stack, configFile } = self.opts<{ stack?: string; configFile?: string }>();
+    const named = stack ?? process.env[STACK_ENV];
+    if (configFile && named) self.setOptionValue("stack", named);
+    else self.setOptionValue("stack", resolveStack(stack).name);
+  });
+  preview
     .option("--config-file <file>", "use this stack config file instead of Pulumi.<stack>.yaml (as pulumi --config-file)")
+    .option("--graph <file>", "use this graph (written earlier by --out for the same stack and commit) instead of recording the stack again")
     .option("--out <file>", "write the graph as Pulumi deployment JSON (pulumi stack export format, version 3) to a regular file (- for stdout)")
     .option("--base <file>", "an earlier graph (ours or `pulumi stack export`) to diff against")
     .option("--comment <file>", "write this stack's PR comment section (Markdown: changes, verdicts, diagram, policy findings) to a file (- for stdout); without --base it says there is no base graph")
     .option("--policy-json <file>", "with --comment: the `policy --format json` report of this graph, shown in the section")
     .option("--format <format>", "text or json", "text")
     .addHelpText("after", HELP)
-    .action(async (opts: { stack: string; configFile?: string; out?: string; base?: string; comment?: string; policyJson?: string; format?: string }) => {
+    .action(async (opts: PreviewOptions) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
       if (opts.policyJson && !opts.comment) throw new InputError("--policy-json is shown only in the PR comment section: add --comment <file>");
       if (opts.out === "-" && opts.comment === "-") throw new InputError("--out - and --comment - both want stdout: write one of them to a file");
+      if (opts.graph && (opts.out || opts.configFile)) throw new InputError("--graph reuses a recorded graph: it takes no --out or --config-file (record with --out first)");
       if (opts.out) checkOutputTarget(opts.out);
       if (opts.comment) checkOutputTarget(opts.comment, "--comment");
       // Read the inputs first: a bad --base or --policy-json must fail before any work (and before anything is written).
       const base = readInput("--base", opts.base, readDeployment, DeploymentFormatError);
       const policy: PolicyFindings | undefined = readInput("--policy-json", opts.policyJson, readPolicyReport, PolicyReportError);
-      if (format === "text") process.stderr.write(`recording stack "${opts.stack}" under the mock runtime…\n`);
-      const recorded = await recordForCli(opts.stack, opts.configFile);
+      const given = readInput("--graph", opts.graph, readDeployment, DeploymentFormatError);
+      if (given) {
+        const stacks = new Set(given.deployment.resources.map((r) => /^urn:pulumi:([^:]+)::/.exec(r.urn)?.[1]));
+        if (stacks.size !== 1 || !stacks.has(opts.stack)) throw new InputError(`--graph ${opts.graph} is not a graph of stack "${opts.stack}" (its URNs name ${[...stacks].join(", ") || "no stack"})`);
+      }
+      const recorded = given ? { deployment: given } : await step(`recording stack "${opts.stack}" under the mock runtime`, () => recordForCli(opts.stack, opts.configFile));
       const diff = base ? diffDeployments(base, recorded.deployment) : undefined;
       if (opts.out) writeOutput(opts.out, `${JSON.stringify(recorded.deployment, null, 2)}\n`);
       if (opts.comment) writeOutput(opts.comment, renderStackComment({ stack: opts.stack, diff, policy }), "--comment");
