@@ -128,7 +128,12 @@ describe("what a step waits for", () => {
     const out = await runRelease({ ...sandbox(), stack: "staging", version: "8.1.0", steps: [slow, quick, reader, last] });
     expect(events.indexOf("start reader")).toBeGreaterThan(events.indexOf("end slow"));
     expect(events.indexOf("start last")).toBeGreaterThan(Math.max(events.indexOf("end slow"), events.indexOf("end quick"), events.indexOf("end reader")));
-    expect(out.results.map((r) => r.id)).toEqual(["slow", "quick", "reader", "last"]);
+    expect(out.results.map((r) => [r.id, r.status])).toEqual([
+      ["slow", "pass"],
+      ["quick", "pass"],
+      ["reader", "pass"],
+      ["last", "pass"],
+    ]);
   });
 
   it("refuses, before any work, a step that needs itself or a later step", async () => {

@@ -1,13 +1,15 @@
 /**
  * A workspace's package.json script run as `npm run -w <workspace> <name>` runs it (the release's
- * API check), without the npm CLI: pre/post scripts, the workspace directory, node_modules/.bin
- * on PATH, the exit code and the output; interrupted, the whole process group is stopped.
+ * API check), without the npm CLI (issue 19: its start cost the release about a second): pre/post
+ * scripts, the workspace directory, node_modules/.bin on PATH, the exit code and the output;
+ * interrupted, the whole process group is stopped.
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { contractFreshness } from "../../infra/release/api-step";
 import { runWorkspaceScript } from "../../infra/release/workspace-script";
 
 const root = mkdtempSync(join(tmpdir(), "workspace-script-"));
@@ -78,5 +80,24 @@ describe("runWorkspaceScript", () => {
     expect(["gone", "Z", "X"]).toContain(state);
     expect((await running).code).not.toBe(0);
     expect(cleanup).toBeUndefined();
+  });
+
+  it("is how the release's API check runs openapi:check: the npm CLI is never started", async () => {
+    const { repo, ws } = workspace({ "openapi:check": "test -f openapi.json && echo fresh" });
+    writeFileSync(join(ws, "openapi.json"), "{}\n");
+    // An npm first on PATH that would say so.
+    const fake = mkdtempSync(join(root, "bin-"));
+    writeFileSync(join(fake, "npm"), `#!/bin/sh\ntouch ${join(fake, "npm-started")}\nexit 1\n`);
+    chmodSync(join(fake, "npm"), 0o755);
+    const saved = process.env.PATH;
+    process.env.PATH = `${fake}:${saved ?? ""}`;
+    try {
+      expect(await contractFreshness({ workspace: "svc", file: "svc/openapi.json" }, repo)).toBeUndefined();
+      rmSync(join(ws, "openapi.json"));
+      expect(await contractFreshness({ workspace: "svc", file: "svc/openapi.json" }, repo)).toBe("svc/openapi.json: openapi:check exited with code 1");
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(existsSync(join(fake, "npm-started"))).toBe(false);
   });
 });
