@@ -11,7 +11,7 @@
  * system time (what the bench process reaped), which a busy machine inflates less than wall time.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadLine, median } from "./process";
@@ -86,6 +86,8 @@ async function release(clone: Clone, ticks: number): Promise<void> {
 export async function run(): Promise<void> {
   const ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
   const work = mkdtempSync(join(tmpdir(), "bench-release-"));
+  // As root, PostgreSQL runs as the postgres user, which must reach the clone's binaries.
+  chmodSync(work, 0o755);
   try {
     const clones: Clone[] = [];
     for (const ref of REFS) clones.push(await freshClone(ref, work));
