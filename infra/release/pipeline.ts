@@ -226,6 +226,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
   const removePartial = () => rmSync(dir, { recursive: true, force: true });
   let unregisterPartial = () => {};
   const postgres = sharedPostgres();
+  let runs: ScheduledStep[] = [];
   try {
     if (existsSync(finalDir) && !opts.force) {
       throw new ReleaseRefusedError(`${finalDir} already exists; re-run with --force to rebuild it (collected approvals/ are kept)`);
@@ -256,7 +257,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
     };
     const aborted = () => opts.signal?.aborted === true;
 
-    const runs = scheduleSteps(steps, {
+    runs = scheduleSteps(steps, {
       // Each step gets its own progress; everything else of the context is shared.
       run: (s, progress) => runStep(s, { ...ctx, progress }),
       mayStart: () => !aborted(),
@@ -345,7 +346,9 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
     writeLog(logFile, recordsDir);
     return { verdict, reasons, packageDir: finalDir, results: ctx.results, signoffs };
   } catch (err) {
-    await postgres.stop(); // before the package directory goes: nothing may still write into it
+    // Before the package directory goes, nothing may still write into it.
+    await Promise.allSettled(runs.map((r) => r.done));
+    await postgres.stop();
     removePartial();
     throw err;
   } finally {
