@@ -1,20 +1,18 @@
 /**
  * Release step — the API contract: each published OpenAPI document must match its code (the
- * workspace's `openapi:check` script) and is compared with the previous release's. Breaking
+ * workspace's `openapi:check` script, run as `npm run` would, without the npm CLI's start) and is
+ * compared with the previous release's. Breaking
  * changes without a major version bump are blocking findings, one per change. The package gets
  * the contract (`api/<workspace>/openapi.json`, the copy a later release can diff against),
  * the diff as JSON (for reports) and as Markdown.
  */
-import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { REPO_ROOT } from "../../config/stack-file";
 import { contractFiles, contractReports, packagedContractPath, renderContractMarkdown, type ContractFile } from "./api-contract";
 import { previousTag } from "./git";
 import { fail, step, type ReleaseContext, type StepResult } from "./types";
-
-const run = promisify(execFile);
+import { runWorkspaceScript, type ScriptOptions } from "./workspace-script";
 
 export interface ApiStepOptions {
   /** The checkout to read (tests use a fixture repository). */
@@ -23,18 +21,14 @@ export interface ApiStepOptions {
   tag?: string | null;
 }
 
-/** Runs the workspace's `openapi:check`; returns the problem, or undefined when the document is current. */
-export async function contractFreshness(contract: ContractFile, root = REPO_ROOT): Promise<string | undefined> {
+/** Runs the workspace's `openapi:check`; returns the problem (its last line of output), or undefined when the document is current. */
+export async function contractFreshness(contract: ContractFile, root = REPO_ROOT, options: ScriptOptions = {}): Promise<string | undefined> {
   const pkg = JSON.parse(readFileSync(join(root, contract.workspace, "package.json"), "utf8")) as { scripts?: Record<string, string> };
   if (!pkg.scripts?.["openapi:check"]) return `${contract.file}: cannot check it against the code: ${contract.workspace}/package.json has no "openapi:check" script`;
-  try {
-    await run("npm", ["run", "-s", "-w", contract.workspace, "openapi:check"], { cwd: root, maxBuffer: 16 * 2 ** 20 });
-    return undefined;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    const said = `${e.stdout ?? ""}\n${e.stderr ?? ""}`.split("\n").map((l) => l.trim()).filter(Boolean);
-    return said.at(-1) ?? `${contract.file}: openapi:check failed (${e.message.split("\n")[0]})`;
-  }
+  const run = await runWorkspaceScript(root, contract.workspace, "openapi:check", options);
+  if (run.code === 0) return undefined;
+  const said = `${run.stdout}\n${run.stderr}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  return said.at(-1) ?? `${contract.file}: ${run.failed ?? "openapi:check"} exited with code ${run.code}`;
 }
 
 export async function apiStep(ctx: ReleaseContext, options: ApiStepOptions = {}): Promise<StepResult> {
@@ -49,7 +43,7 @@ export async function apiStep(ctx: ReleaseContext, options: ApiStepOptions = {})
     }
     for (const contract of contracts) {
       ctx.progress(`checking ${contract.file} against the code`);
-      const problem = await contractFreshness(contract, root);
+      const problem = await contractFreshness(contract, root, { onInterrupt: ctx.onInterrupt });
       if (problem) fail(result, problem);
     }
     const tag = options.tag === undefined ? previousTag(ctx.version) : (options.tag ?? undefined);

@@ -114,6 +114,7 @@ export const artifacts: ReleaseStep = {
   id: "artifacts",
   title: "Deployment artifacts: archive, checksums, SBOM, provenance, metadata",
   blocking: true,
+  needs: [],
   produces: ({ version }) => {
     const n = names(version);
     return [

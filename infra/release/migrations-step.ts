@@ -1,7 +1,7 @@
 /**
  * Step 2 — migrations: lint (the runner's own rules and rollout checks, plus squawk, over up and
- * down sections), then `verify` (up → down to zero → up on an empty embedded PostgreSQL, and
- * again file by file with representative rows), and the migration plan: what runs in the one
+ * down sections), then `verify` (up → down to zero → up on an empty database of the run's embedded
+ * PostgreSQL, and again file by file with representative rows on a second one), and the migration plan: what runs in the one
  * timestamp order, the locks taken (a rewrite told from a brief lock), each file's expand/contract
  * class, every reasoned exception, what each file's duration depends on (from its locks, not
  * from timings, so the signed plan is the same on every run), and what a rollback means for each
@@ -78,12 +78,15 @@ export async function migrationsStep(ctx: ReleaseContext): Promise<StepResult> {
   const result = step("migrations", "Migrations: lint, verify round trip, plan");
   let lint: LintReport | undefined;
   let verify: VerifyReport | undefined;
+  // The run's PostgreSQL starts while the linter runs (the first step to ask for it pays the start).
+  const postgres = ctx.postgres();
+  postgres.catch(() => undefined); // awaited below; a failed start is reported there
   try {
     ctx.progress("linting migrations (squawk)");
     lint = await lintMigrations(ctx.bundlePaths);
     if (!lint.ok) fail(result, ...lint.violations.map((v) => `lint: ${v.file} (${v.section}): ${v.rule}: ${v.message}`));
     ctx.progress("verifying migrations on an embedded PostgreSQL");
-    verify = await verifyMigrations({ onProgress: ctx.progress, ...(ctx.bundlePaths ? { paths: ctx.bundlePaths } : {}) });
+    verify = await verifyMigrations({ embedded: await postgres, onProgress: ctx.progress, ...(ctx.bundlePaths ? { paths: ctx.bundlePaths } : {}) });
     if (!verify.ok) fail(result, ...verify.problems.map((p) => `verify: ${p}`));
     const plan = await planMigrations(ctx.bundlePaths ? { paths: ctx.bundlePaths } : {});
     const dir = join(ctx.dir, "migrations");

@@ -1,10 +1,11 @@
 /**
  * The release command's pipeline. Under the version's lock, it builds the handoff package in a
- * temporary directory, step by step with progress (a failed step shows ✖), keeps every step's
- * result, and moves the package into `backend/outputs/phase-5/<version>/<stack>/` only when it
- * is complete. Every step runs even after a blocking failure (people need the whole package to
- * review and sign); the verdict names the failures. An interrupted run leaves no package, no
- * temporary directory, no server and no lock behind.
+ * temporary directory, with progress (a failed step shows ✖), keeps every step's result, and
+ * moves the package into `backend/outputs/phase-5/<version>/<stack>/` only when it is complete.
+ * Steps run as soon as what they need has finished, several at once (schedule.ts); results,
+ * records and the plain display keep the declared order. Every step runs even after a blocking
+ * failure (people need the whole package to review and sign); the verdict names the failures.
+ * An interrupted run leaves no package, no temporary directory, no server and no lock behind.
  */
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,6 +27,8 @@ import { DEFAULT_STEPS } from "./steps";
 import { writeReport } from "./report-html";
 import { writeStatus } from "./status";
 import { TEST_LOG, writeLog } from "./test-log";
+import { scheduleSteps, waitsFor, type ScheduledStep } from "./schedule";
+import { sharedPostgres } from "./shared-postgres";
 import { fail, step, type ImageReference, type ReleaseContext, type ReleaseStep, type StepResult } from "./types";
 import { parseReleaseVersion, VersionError } from "./version";
 import { toolVersions } from "./versions";
@@ -136,11 +139,38 @@ function declares(s: ReleaseStep, ctx: ReleaseContext, path: string): boolean {
 
 /** Runs one declared step: a throw is a failed step, and every file it wrote must be one it declares. */
 async function runStep(s: ReleaseStep, ctx: ReleaseContext): Promise<StepResult> {
-  const result = await s.run(ctx).catch((err: unknown) => fail(step(s.id, s.title, s.blocking), `unexpected error: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`));
+  const unexpected = (err: unknown) => fail(step(s.id, s.title, s.blocking), `unexpected error: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  const result = await s.run(ctx).catch(unexpected);
   Object.assign(result, { id: s.id, title: s.title, blocking: s.blocking });
-  const undeclared = result.files.filter((f) => !declares(s, ctx, f));
-  if (undeclared.length > 0) fail(result, ...undeclared.map((f) => `wrote ${f}, which step "${s.id}" does not declare among what it produces (add it to its declaration)`));
+  try {
+    const undeclared = result.files.filter((f) => !declares(s, ctx, f));
+    if (undeclared.length > 0) fail(result, ...undeclared.map((f) => `wrote ${f}, which step "${s.id}" does not declare among what it produces (add it to its declaration)`));
+  } catch (err) {
+    fail(result, unexpected(err).reasons[0]!);
+  }
   return result;
+}
+
+type ListrShown = { output: string; title: string; skip: (message?: string) => void };
+
+/**
+ * One display task per step, in declared order. Live (a terminal) they are shown running
+ * side by side as they really do; otherwise (plain lines, CI logs) one after the other, each
+ * replaying its progress messages, so the printed order does not depend on which finished first.
+ */
+function displayTask(run: ScheduledStep, aborted: () => boolean, live: boolean) {
+  return async (_: unknown, task: ListrShown) => {
+    if (live && !run.started() && run.waitsFor.length > 0) task.output = `waiting for ${run.waitsFor.join(", ")}`;
+    const unfollow = run.follow((message) => {
+      task.output = message;
+    });
+    const result = await run.done.finally(unfollow);
+    if (!result || aborted()) throw new ReleaseInterruptedError("release interrupted");
+    task.title = stepLine(result);
+    // Shown as it is: a failed step is ✖ (and the next steps still run), a skipped one ↓.
+    if (result.status === "fail") throw new Error(result.reasons[0] ?? "failed");
+    if (result.status === "skip") task.skip(stepLine(result));
+  };
 }
 
 /** Copies the regular `.sig` files of `from` into the package's approvals/ (links and the like are not approvals). */
@@ -179,6 +209,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
   if (opts.approvalsFrom && !existsSync(opts.approvalsFrom)) {
     throw new ReleaseRefusedError(`--approvals-from ${opts.approvalsFrom}: no such directory (it holds the collected <role>-<principal>.sig files of this version)`);
   }
+  const steps = opts.steps ?? DEFAULT_STEPS;
+  waitsFor(steps); // a step list whose needs cannot be met is refused before any work
   const stackFile = readStackFile(opts.stack, REPO_ROOT, opts.configFile);
   const cfg = opts.cfg ?? parseStackConfig(namespaceValues(stackFile.config), opts.stack);
   const root = opts.outputRoot ?? join(REPO_ROOT, PACKAGE_ROOT);
@@ -193,6 +225,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
   const dir = join(versionDir, `.${opts.stack}.partial-${process.pid}`);
   const removePartial = () => rmSync(dir, { recursive: true, force: true });
   let unregisterPartial = () => {};
+  const postgres = sharedPostgres();
+  let runs: ScheduledStep[] = [];
   try {
     if (existsSync(finalDir) && !opts.force) {
       throw new ReleaseRefusedError(`${finalDir} already exists; re-run with --force to rebuild it (collected approvals/ are kept)`);
@@ -204,7 +238,6 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
     unregisterPartial = onInterrupt(removePartial);
 
     const region = stackFile.config["aws:region"] ?? "us-east-1";
-    const steps = opts.steps ?? DEFAULT_STEPS;
     const ctx: ReleaseContext = {
       stack: opts.stack,
       version,
@@ -217,31 +250,24 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
       steps,
       progress: () => undefined,
       onInterrupt,
+      postgres: postgres.get,
       state: {},
       ...(opts.bundlePaths ? { bundlePaths: opts.bundlePaths } : {}),
       ...(opts.configFile ? { configFile: opts.configFile } : {}),
     };
     const aborted = () => opts.signal?.aborted === true;
 
+    runs = scheduleSteps(steps, {
+      // Each step gets its own progress; everything else of the context is shared.
+      run: (s, progress) => runStep(s, { ...ctx, progress }),
+      mayStart: () => !aborted(),
+      onResults: (results) => ctx.results.splice(0, ctx.results.length, ...results),
+    });
+    const live = opts.display === "tty" || (opts.display === undefined && process.stdout.isTTY === true);
     const tasks = new Listr(
-      steps.map((s) => ({
-        title: s.title,
-        task: async (_: unknown, task: { output: string; title: string; skip: (message?: string) => void }) => {
-          if (aborted()) throw new ReleaseInterruptedError("release interrupted");
-          ctx.progress = (message: string) => {
-            task.output = message;
-          };
-          const result = await runStep(s, ctx);
-          ctx.results.push(result);
-          task.title = stepLine(result);
-          if (aborted()) throw new ReleaseInterruptedError("release interrupted");
-          // Shown as it is: a failed step is ✖ (and the next steps still run), a skipped one ↓.
-          if (result.status === "fail") throw new Error(result.reasons[0] ?? "failed");
-          if (result.status === "skip") task.skip(stepLine(result));
-        },
-      })),
+      runs.map((run) => ({ title: run.step.title, task: displayTask(run, aborted, live) })),
       {
-        concurrent: false,
+        concurrent: live,
         exitOnError: false,
         // Our interrupt handling runs the cleanup first; listr2's own would exit 127 before it.
         registerSignalListeners: false,
@@ -251,6 +277,10 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
       },
     );
     await tasks.run();
+    // Every started step has finished (a step the display gave up on included) before anything is judged or removed.
+    await Promise.allSettled(runs.map((r) => r.done));
+    // Nothing after the steps uses the server: its stop overlaps the verdict and the records.
+    void postgres.stop();
     if (aborted()) throw new ReleaseInterruptedError("release interrupted");
 
     // Approvals collected for an earlier build of this stack's package (valid if the manifest is
@@ -316,9 +346,13 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseOutcome> 
     writeLog(logFile, recordsDir);
     return { verdict, reasons, packageDir: finalDir, results: ctx.results, signoffs };
   } catch (err) {
+    // Before the package directory goes, nothing may still write into it.
+    await Promise.allSettled(runs.map((r) => r.done));
+    await postgres.stop();
     removePartial();
     throw err;
   } finally {
+    await postgres.stop();
     unregisterPartial();
     unregisterLock();
     lock.release();

@@ -1,13 +1,12 @@
 /**
  * Step 3 — preview and policy: the stack's offline graph (Pulumi deployment v3) and the SEC-OPS
  * and DATA-OPS results on it, as Markdown, JSON (the CLI contract) and SARIF.
+ *
+ * What it runs is loaded when it runs: the Pulumi SDKs take about a second to load, and the
+ * release starts the backend build and its PostgreSQL first (they run alongside this step).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NO_PACKAGE, RELEASE_PACKAGE_ENV } from "../components/release-archive";
-import { recordStack } from "../preview/record";
-import { countByType } from "../preview/tree";
-import { runPolicies, toJson, toMarkdown, toSarif } from "../policy/runner";
 import { fail, step, type ReleaseContext, type ReleaseStep, type StepResult } from "./types";
 
 /**
@@ -16,6 +15,7 @@ import { fail, step, type ReleaseContext, type ReleaseStep, type StepResult } fr
  * HEAD is while the step runs, and declare no archive objects (the package is being built).
  */
 async function withReleaseIdentity<T>(ctx: ReleaseContext, fn: () => Promise<T>): Promise<T> {
+  const { NO_PACKAGE, RELEASE_PACKAGE_ENV } = await import("../components/release-archive");
   const keys = ["RELEASE_VERSION", "RELEASE_GIT_SHA", RELEASE_PACKAGE_ENV] as const;
   const saved = keys.map((k) => process.env[k]);
   process.env.RELEASE_VERSION = ctx.version;
@@ -34,6 +34,7 @@ async function withReleaseIdentity<T>(ctx: ReleaseContext, fn: () => Promise<T>)
 async function run(ctx: ReleaseContext): Promise<StepResult> {
   const result = step(policy.id, policy.title, policy.blocking);
   try {
+    const [{ recordStack }, { countByType }, { runPolicies, toJson, toMarkdown, toSarif }] = await Promise.all([import("../preview/record"), import("../preview/tree"), import("../policy/runner")]);
     ctx.progress(`recording the ${ctx.stack} stack under the mock runtime`);
     const recorded = await withReleaseIdentity(ctx, () => recordStack({ stack: ctx.stack, ...(ctx.configFile ? { configFile: ctx.configFile } : {}) }));
     const previewDir = join(ctx.dir, "preview");

@@ -1,7 +1,8 @@
 /**
  * Step 4 — smoke test: the built service (the archive's dist/) started as its own process on a
- * freshly migrated embedded PostgreSQL, every operation of its OpenAPI document called and each
- * response validated against its declared schema (contract-smoke.ts), then SIGTERM.
+ * freshly migrated database (its own, on the run's embedded PostgreSQL), every operation of its
+ * OpenAPI document called and each response validated against its declared schema
+ * (contract-smoke.ts), then SIGTERM.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { REPO_ROOT } from "../../config/stack-file";
 import { serviceBuild } from "../../config/units";
 import { defaultBundlePaths } from "../../backend/src/migrate/paths";
 import { migrateUp } from "../../backend/src/migrate/runner";
-import { freePort, startEmbeddedPostgres } from "../postgres/embedded";
+import { freePort } from "../postgres/embedded";
 import { parseContract } from "./api-contract";
 import { exerciseContract, type ContractCheck } from "./contract-smoke";
 import { fail, step, type ReleaseContext, type StepResult } from "./types";
@@ -48,12 +49,16 @@ export async function smokeStep(ctx: ReleaseContext): Promise<StepResult> {
     result.summary = "skipped: nothing to start";
     return result;
   }
-  let pg: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
   let child: ChildProcess | undefined;
   const unpacked = join(ctx.dir, ".smoke");
+  // The server is the run's (the pipeline stops it); what is ours is the service and the unpacked archive.
   const stopAll = async () => {
-    if (child && child.exitCode === null) child.kill("SIGKILL");
-    await pg?.stop();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const running = child;
+      const exited = new Promise((resolve) => running.once("exit", resolve));
+      running.kill("SIGKILL");
+      await exited;
+    }
     rmSync(unpacked, { recursive: true, force: true });
   };
   const unregister = ctx.onInterrupt(stopAll);
@@ -61,7 +66,7 @@ export async function smokeStep(ctx: ReleaseContext): Promise<StepResult> {
     // What is started is what ships: the archive's bytes, unpacked.
     mkdirSync(unpacked, { recursive: true });
     await extract({ file: ctx.state.archiveFile, cwd: unpacked });
-    pg = await startEmbeddedPostgres();
+    const pg = await ctx.postgres();
     ctx.progress("migrating a fresh database for the smoke test");
     const url = await pg.createDatabase("smoke");
     await migrateUp({ connection: url, paths: defaultBundlePaths(unpacked) });

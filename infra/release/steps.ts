@@ -2,6 +2,12 @@
  * The release's steps, in order, as declared objects. Steps whose modules export a bare run
  * function (migrations, smoke, api, documents) are declared here beside it; the declaration is what
  * the governance checklist lists and what the pipeline holds each step's output to.
+ *
+ * What each step waits for (`needs`) is declared here too: artifacts, migrations, policy, api
+ * and documents read nothing another step writes and start together; the smoke test starts the
+ * built archive on the run's PostgreSQL once the migration verify is done with it (roles are
+ * cluster-wide: verify creates and drops the service's role, the smoke migration creates it);
+ * governance reads every other step's results and comes last.
  */
 import { apiStep } from "./api-step";
 import { artifacts } from "./artifacts-step";
@@ -16,6 +22,7 @@ export const migrations: ReleaseStep = {
   id: "migrations",
   title: "Migrations: lint, verify round trip, plan",
   blocking: true,
+  needs: [],
   produces: () => [
     { standard: "DATA-OPS", item: "Database migration plan with rollback per migration (Task 5.1)", location: "migrations/migration-plan.md" },
     { standard: "DATA-OPS", item: "Migration lint and up/down/up verification", location: "migrations/verify-report.json", also: ["migrations/lint-report.json"] },
@@ -27,6 +34,7 @@ export const smoke: ReleaseStep = {
   id: "smoke",
   title: "Smoke test: built service on a migrated database",
   blocking: true,
+  needs: ["artifacts", "migrations"],
   produces: () => [{ standard: "OPS-API", item: "Smoke test of the built service on a migrated database", location: "smoke/smoke-test.json" }],
   run: smokeStep,
 };
@@ -35,6 +43,7 @@ export const api: ReleaseStep = {
   id: "api",
   title: "API contract: OpenAPI documents and changes since the previous release",
   blocking: true,
+  needs: [],
   produces: () => [{ standard: "OPS-API", item: "API contract (OpenAPI 3.1 per workspace) and its changes since the previous release", location: "api/api-diff.md", also: ["api/api-diff.json", "api/"] }],
   run: (ctx) => apiStep(ctx),
 };
@@ -43,6 +52,7 @@ export const documents: ReleaseStep = {
   id: "documents",
   title: "Documents: notes, rollback, on-call, monitors, configuration, runbooks, CI/CD",
   blocking: true,
+  needs: [],
   produces: () => [
     { standard: "REL-BACKEND", item: "Release notes: changes, API, known limitations (Task 5.4)", location: "docs/release-notes.md" },
     { standard: "REL-BACKEND", item: "Rollback strategy: service and database", location: "docs/rollback-strategy.md" },
@@ -58,5 +68,8 @@ export const documents: ReleaseStep = {
   run: documentsStep,
 };
 
-/** The order the brief lists them; governance reads the others' declarations and results. */
-export const DEFAULT_STEPS: readonly ReleaseStep[] = [artifacts, migrations, policy, smoke, api, documents, governance];
+/** Preview and policy read only the stack's config: they run alongside the others. */
+const policyAlongside: ReleaseStep = { ...policy, needs: [] };
+
+/** The order the brief lists them (results and records keep it); governance reads the others' declarations and results. */
+export const DEFAULT_STEPS: readonly ReleaseStep[] = [artifacts, migrations, policyAlongside, smoke, api, documents, governance];

@@ -1,5 +1,6 @@
 /** The release pipeline's shared shapes: what a step gets and what it reports. */
 import type { BundlePaths } from "../../backend/src/migrate/paths";
+import type { EmbeddedPostgres } from "../../backend/src/testing/embedded-postgres";
 import type { StackConfig } from "../../config/schema";
 import type { CommitInfo } from "./git";
 
@@ -27,6 +28,13 @@ export interface ReleaseStep {
   id: string;
   title: string;
   blocking: boolean;
+  /**
+   * The earlier steps of the run this one must wait for (what it reads from them, or a resource
+   * it must not share with them at the same time); it starts as soon as they have finished,
+   * alongside any other step that is ready. Absent: it waits for every step before it. A step
+   * named here that is not part of the run is not waited for.
+   */
+  needs?: readonly string[];
   produces(ctx: Pick<ReleaseContext, "version" | "stack">): Deliverable[];
   run(ctx: ReleaseContext): Promise<StepResult>;
 }
@@ -67,13 +75,18 @@ export interface ReleaseContext {
   /** Where it lands: backend/outputs/phase-5/<version>/. */
   finalDir: string;
   images: ImageReference[];
-  /** Results of the steps run so far, in order. */
+  /** Results of the steps finished so far, in the steps' declared order (not the order they finished in). */
   results: StepResult[];
   /** The steps of this run, in order (the governance checklist reads their declarations). */
   steps: readonly ReleaseStep[];
   progress: (message: string) => void;
   /** Registers cleanup that must run even if the run is interrupted (servers, temp dirs). */
   onInterrupt: (cleanup: () => Promise<void>) => () => void;
+  /**
+   * The run's one embedded PostgreSQL, started on first use and stopped by the pipeline when the
+   * run ends: steps create their own databases on it rather than each starting a server.
+   */
+  postgres: () => Promise<EmbeddedPostgres>;
   /** Overrides for tests: another migration bundle, another stack config file. */
   bundlePaths?: BundlePaths;
   configFile?: string;

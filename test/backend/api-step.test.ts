@@ -67,6 +67,7 @@ function context(version: string): ReleaseContext {
     steps: [],
     progress: () => undefined,
     onInterrupt: () => () => undefined,
+    postgres: () => Promise.reject(new Error("the api step uses no PostgreSQL")),
     state: {},
   };
 }

@@ -1,10 +1,11 @@
 /**
  * Ctrl-C during a release runs the cleanup and exits 130: no data directory, password file,
- * partial package or lock is left behind (issue 16). And the superuser password file initdb
+ * partial package or lock is left behind (issue 16), and no child process either while the steps
+ * run side by side (issue 19). And the superuser password file initdb
  * reads is 0600 while it exists.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +70,63 @@ describe("an interrupted release", () => {
     expect(existsSync(join(out, "3.0.0")) ? readdirSync(join(out, "3.0.0")) : []).toEqual([]);
     expect(existsSync(join(root, "log.md"))).toBe(false);
   }, 150_000);
+});
+
+/** The live processes (not zombies) whose environment carries `marker`, with their command lines. */
+function processesWith(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, "utf8").includes(marker)) continue;
+      if (/^[ZX]/.test(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "")) continue;
+      found.push(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim());
+    } catch {
+      // gone while looking, or not ours to read
+    }
+  }
+  return found;
+}
+
+describe("an interrupted release while its steps run side by side", () => {
+  it("stops the backend build, PostgreSQL and every other child, and leaves no package, data directory or lock", async () => {
+    const tmp = reachable(mkdtempSync(join(root, "tmp-concurrent-")));
+    const out = join(root, "out-concurrent");
+    const script = join(root, "interrupted-full-release.ts");
+    const marker = `RELEASE_INTERRUPT_PROBE=${process.pid}-${Date.now()}`;
+    writeFileSync(
+      script,
+      `
+      const { runRelease } = require(${JSON.stringify(join(REPO_ROOT, "infra", "release", "pipeline"))});
+      const { execFileSync } = require("node:child_process");
+      const sha = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+      runRelease({ stack: "staging", version: "3.1.0", outputRoot: ${JSON.stringify(out)}, logFile: ${JSON.stringify(join(root, "log-concurrent.md"))}, display: "plain",
+        commit: { sha, time: new Date("2026-01-01T00:00:00Z"), dirty: false, shallow: false } });
+      `,
+    );
+    const [key, value] = marker.split("=") as [string, string];
+    const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: tmp, [key]: value }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Interrupt when the compiler and PostgreSQL run at the same time (the build and the migration verify overlap).
+    const both = (ps: string[]) => ps.some((p) => /typescript\/bin\/tsc/.test(p)) && ps.some((p) => /(^|\/)postgres /.test(p));
+    const deadline = Date.now() + 120_000;
+    let seen: string[] = [];
+    while (Date.now() < deadline && child.exitCode === null && !both((seen = processesWith(marker)))) await new Promise((r) => setTimeout(r, 50));
+    expect(both(seen), `processes when giving up: ${seen.join("; ")}\n${output}`).toBe(true);
+    child.kill("SIGINT");
+    const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 30_000))]);
+    if (code === "hung") child.kill("SIGKILL");
+    expect(code, output).toBe(130);
+    // PostgreSQL's own children leave with their postmaster: give them a moment.
+    const gone = Date.now() + 10_000;
+    while (processesWith(marker).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+    expect(processesWith(marker)).toEqual([]);
+    expect(listAll(tmp).filter((p) => !p.startsWith("tsx-"))).toEqual([]);
+    expect(existsSync(join(out, "3.1.0")) ? readdirSync(join(out, "3.1.0")) : []).toEqual([]);
+    expect(existsSync(join(root, "log-concurrent.md"))).toBe(false);
+  }, 240_000);
 });
 
 describe("embedded PostgreSQL's password file", () => {

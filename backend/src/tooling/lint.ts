@@ -18,6 +18,7 @@ import { promisify } from "node:util";
 import { orderSteps } from "../migrate/bundle";
 import { loadBundle } from "../migrate/manifest";
 import { type BundlePaths, defaultBundlePaths } from "../migrate/paths";
+import { onInterrupt } from "../process/interrupt";
 import { contractOps, rolloutOf, unusedSinceProblems } from "../migrate/rollout";
 import { checkRules, RULES } from "../migrate/rules";
 
@@ -119,6 +120,13 @@ export async function lintMigrations(paths: BundlePaths = defaultBundlePaths()):
   for (const p of unusedSinceProblems(steps.map((s) => s.file))) runner(p.split(":")[0] ?? "bundle", 0, "rollout", p);
 
   const work = await mkdtemp(join(tmpdir(), "migrate-lint-"));
+  // Interrupted (the release lints while it builds), the sections written for squawk go too:
+  // no further file is written, and a removal that met one being written is retried.
+  let interrupted = false;
+  const unregister = onInterrupt(async () => {
+    interrupted = true;
+    await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  });
   try {
     const origin = new Map<string, { file: string; section: "up" | "down"; step: (typeof steps)[number] }>();
     const groups = { tx: [] as string[], noTx: [] as string[] };
@@ -128,6 +136,7 @@ export async function lintMigrations(paths: BundlePaths = defaultBundlePaths()):
         const sql = section === "up" ? f.upSql : f.downSql;
         if (!sql.trim()) continue;
         const path = join(work, `${kind}__${f.name}.${section}.sql`);
+        if (interrupted) throw new Error("lint interrupted");
         await writeFile(path, sql);
         origin.set(path, { file: `${kind}/${f.name}.sql`, section, step });
         (f.transactional ? groups.tx : groups.noTx).push(path);
@@ -153,6 +162,7 @@ export async function lintMigrations(paths: BundlePaths = defaultBundlePaths()):
     }
     return { ok: violations.length === 0, filesChecked: steps.length, violations, exceptions };
   } finally {
+    unregister();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,7 @@
  * Per-file timings (of the empty pass) are reported for the release package.
  */
 import { Client } from "pg";
-import { startEmbeddedPostgres } from "../testing/embedded-postgres";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../testing/embedded-postgres";
 import { loadCheckedBundle } from "../migrate/bundle";
 import { DEFAULT_TABLES } from "../migrate/record";
 import { type BundlePaths, defaultBundlePaths } from "../migrate/paths";
@@ -104,12 +104,23 @@ async function verifyWithRows(url: string, finalUrl: string | null, paths: Bundl
   return { ok: problems.length === 0, rows, skipped: [...skipped].map(([table, reason]) => ({ table, reason })), downDiff, problems };
 }
 
-/** `databaseUrl`: an EMPTY database to use instead of starting an embedded server (the rows pass then needs `rowsDatabaseUrl`). */
-export async function verifyMigrations(options: { databaseUrl?: string; rowsDatabaseUrl?: string; paths?: BundlePaths; onProgress?: (msg: string) => void } = {}): Promise<VerifyReport> {
+export interface VerifyOptions {
+  /** An EMPTY database to use instead of an embedded server (the rows pass then needs `rowsDatabaseUrl`). */
+  databaseUrl?: string;
+  rowsDatabaseUrl?: string;
+  /** An embedded server the caller started and stops (the release shares one between its steps): verify creates its two databases on it. */
+  embedded?: EmbeddedPostgres;
+  paths?: BundlePaths;
+  onProgress?: (msg: string) => void;
+}
+
+/** Without `databaseUrl` or `embedded`, starts an embedded server of its own and stops it when done. */
+export async function verifyMigrations(options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
   const paths = options.paths ?? defaultBundlePaths();
   const progress = options.onProgress ?? (() => undefined);
-  const server = options.databaseUrl ? undefined : await startEmbeddedPostgres();
+  const own = options.databaseUrl || options.embedded ? undefined : await startEmbeddedPostgres();
+  const server = options.databaseUrl ? undefined : (options.embedded ?? own);
   try {
     const url = options.databaseUrl ?? (await server!.createDatabase("verify"));
     const settings = { connection: url, paths, lockRetries: 0 };
@@ -163,6 +174,6 @@ export async function verifyMigrations(options: { databaseUrl?: string; rowsData
       problems,
     };
   } finally {
-    await server?.stop();
+    await own?.stop();
   }
 }
