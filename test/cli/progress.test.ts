@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../infra/cli/main";
 import { HEARTBEAT_MS, step } from "../../infra/cli/progress";
 import { fixtures, toDeployment } from "../policy/fixtures";
+import { captureCli } from "../support/cli-capture";
 import { cleanEnv, onTerminal, ROOT, withPipes } from "./terminal";
 
 const ESC = "\u001b";
@@ -26,28 +26,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The CLI in this process, stdout and stderr captured as pipes (not terminals). */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const tty = [Object.getOwnPropertyDescriptor(process.stdout, "isTTY"), Object.getOwnPropertyDescriptor(process.stderr, "isTTY")] as const;
-  Object.defineProperty(process.stdout, "isTTY", { value: false, configurable: true });
-  Object.defineProperty(process.stderr, "isTTY", { value: false, configurable: true });
-  const spies = [
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true)),
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true)),
-    vi.spyOn(console, "log").mockImplementation((...parts: unknown[]) => void (stdout += `${parts.join(" ")}\n`)),
-  ];
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-    for (const [i, stream] of [process.stdout, process.stderr].entries()) {
-      const saved = tty[i];
-      if (saved) Object.defineProperty(stream, "isTTY", saved);
-      else delete (stream as { isTTY?: boolean }).isTTY;
-    }
-  }
-}
+const cli = (args: string[]) => captureCli(args, { pipes: true });
 
 describe("progress when stderr is not a terminal", () => {
   it("policy: a line when evaluation starts and one when it ends, on stderr; stdout is exactly the report", async () => {

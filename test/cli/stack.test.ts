@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { discoverStacks } from "../../config/stack-file";
-import { main } from "../../infra/cli/main";
 import { fixtures, toDeployment } from "../policy/fixtures";
+import { captureCli } from "../support/cli-capture";
 
 let dir: string;
 let emptyGraph: string;
@@ -32,22 +32,7 @@ afterEach(() => {
   delete process.env.PULUMI_STACK;
 });
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  Object.assign(process.env, env);
-  const spies = [
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true)),
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true)),
-    vi.spyOn(console, "log").mockImplementation((...parts: unknown[]) => void (stdout += `${parts.join(" ")}\n`)),
-  ];
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-    for (const k of Object.keys(env)) delete process.env[k];
-  }
-}
+const cli = (args: string[], env: Record<string, string> = {}) => captureCli(args, { env });
 
 const STACKS = discoverStacks();
 const stacksLine = `the stacks of this repository are ${STACKS.join(", ")}`;
