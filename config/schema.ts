@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind } from "./monitor-catalog";
 import { looksLikeSecretValue, SECRET_LIKE_NAME } from "./secret-patterns";
+import { BREAK_GLASS_MAX_HOURS, UNTIL_IN_HOURS } from "./break-glass";
 import { sharedMonitorOwner } from "./units";
 
 export { SECRET_LIKE_NAME } from "./secret-patterns";
@@ -369,7 +370,7 @@ function refineCfg(cfg: StackConfigShape, ctx: Ctx): void {
       issue(ctx, ["services", i, "breakGlassUntil"], `a break-glass window without breakGlassExec: true; remove breakGlassUntil (pulumi config rm --path 'services[${i}].breakGlassUntil')`);
     }
     if (svc.breakGlassExec === true && svc.breakGlassUntil === undefined && cfg.profile === "production") {
-      issue(ctx, ["services", i, "breakGlassUntil"], `a production-tier stack allows ECS Exec only inside a break-glass window: set breakGlassUntil to a UTC instant a few hours ahead (at most the policy's breakGlassMaxHours, 12 by default), e.g. pulumi config set --path 'services[${i}].breakGlassUntil' "$(date -u -d '+4 hours' +%Y-%m-%dT%H:%M:%SZ)"`);
+      issue(ctx, ["services", i, "breakGlassUntil"], `a production-tier stack allows ECS Exec only inside a break-glass window: set breakGlassUntil to a UTC instant a few hours ahead (at most the policy's breakGlassMaxHours, ${BREAK_GLASS_MAX_HOURS} by default), e.g. ${UNTIL_IN_HOURS(4)} | xargs -I{} pulumi config set --path 'services[${i}].breakGlassUntil' {}`);
     }
     if (!svc.usesDatabase) {
       for (const kind of Object.keys(svc.monitoring.monitors) as MonitorKind[]) {

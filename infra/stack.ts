@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "../config/load";
 import { databaseServices, migrationRunner, serviceBuild } from "../config/units";
+import { breakGlassProblems } from "../config/break-glass";
 import { createContext, notice, releaseProblems, stackPreconditionProblems } from "./context";
 import { AccessLogs } from "./components/access-logs";
 import { BackendService } from "./components/backend-service";
@@ -37,6 +38,10 @@ export async function declareStack(): Promise<Record<string, unknown>> {
   const release = releaseProblems(ctx);
   if (release.length > 0 && !pulumi.runtime.isDryRun()) throw new ConfigError(stack, release);
   for (const problem of release) notice("warn", `${problem} (\`pulumi up\` will fail)`);
+  // A break-glass window is judged now, here as by SEC-ECS-10: an update never opens a long or lapsed one.
+  const glass = breakGlassProblems(cfg, Date.now());
+  if (glass.length > 0 && !pulumi.runtime.isDryRun()) throw new ConfigError(stack, glass);
+  for (const problem of glass) notice("warn", `${problem} (\`pulumi up\` will fail)`);
 
   const keys = new EncryptionKeys("keys", { ctx });
   const network = new NetworkSecurity("network", { ctx, servicePorts: cfg.services.map((s) => s.port) });

@@ -148,7 +148,9 @@ function productionUpdate(t: Target): { before: string[]; up: string; after: str
   const packs = `--policy-pack infra/policy/sec-ops --policy-pack infra/policy/data-ops --policy-pack-config infra/policy/config/${t.stack}.json --policy-pack-config infra/policy/config/${t.stack}.json`;
   return {
     before: [
-      "# A production-tier update redeploys the running release: at its tag, with its package from the archive",
+      "# A production-tier update redeploys the running release: at its tag, with its package from the archive.",
+      "# That release must know breakGlassUntil (its docs/configuration.md lists it); an older one refuses the key:",
+      "# then diagnose with the first checks of runbooks/alerts.md, or roll forward to a release that has it.",
       `export RELEASE_VERSION=$(pulumi stack output version --stack ${t.stack})`,
       'git switch --detach "v$RELEASE_VERSION" && npm ci',
       `aws s3 cp "s3://${n.archiveBucket(t.region)}/releases/${t.svc.name}/$RELEASE_VERSION/" "backend/outputs/phase-5/$RELEASE_VERSION/${t.stack}/" --recursive --region ${t.region}`,

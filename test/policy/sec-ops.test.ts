@@ -626,6 +626,10 @@ describe("SEC-OPS rules, invoked directly", () => {
     expect(await resourceViolations(ecsNoExecuteCommand, withWindow(inHours(4)))).toEqual([]);
     expect(await resourceViolations(ecsNoExecuteCommand, withWindow(inHours(30)), { breakGlassMaxHours: 48 })).toEqual([]);
     expect(await resourceViolations(ecsNoExecuteCommand, withWindow(inHours(30)))).toHaveLength(1);
+    // A date that does not exist is not rolled into the next month.
+    expect(await resourceViolations(ecsNoExecuteCommand, withWindow("2026-02-30T10:00:00Z"))).toEqual([
+      'Service \'api-service\' enables ECS Exec: its break-glass-until tag "2026-02-30T10:00:00Z" is not a UTC instant like 2026-01-31T18:00:00Z: set breakGlassUntil to one, or switch break-glass off.',
+    ]);
   });
 
   it("IAM users and their long-lived credentials are refused", async () => {

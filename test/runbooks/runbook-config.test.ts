@@ -3,7 +3,12 @@
  * service switches it on (production tier included), and then grants exactly the exec channels;
  * paging follows user impact (a failed migration never pages).
  */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { breakGlassProblems, UNTIL_IN_HOURS } from "../../config/break-glass";
+import type { ServiceConfig } from "../../config/schema";
 import { ConfigError, parseStackConfig } from "../../config/load";
 import { loadStackConfig } from "../../config/stack-file";
 import { runPolicies } from "../../infra/policy/runner";
@@ -67,6 +72,37 @@ describe("break-glass on a production tier needs a window", () => {
     ]);
     expect(problems({ breakGlassExec: true, breakGlassUntil: "tomorrow 6pm" })).toEqual(['backend-release:services[0].breakGlassUntil: expected a UTC instant like 2026-01-31T18:00:00Z, found "tomorrow 6pm"']);
     expect(problems({ breakGlassExec: true, breakGlassUntil: "2026-01-31T18:00:00Z" })).toEqual([]);
+  });
+});
+
+describe("the program judges a production-tier break-glass window itself (the policy packs are optional on the command line)", () => {
+  const at = Date.parse("2026-06-01T12:00:00Z");
+  const prodWith = (svc: Partial<ServiceConfig>) => {
+    const cfg = loadStackConfig("prod");
+    return { ...cfg, services: cfg.services.map((s, i) => (i === 0 ? { ...s, ...svc } : s)) };
+  };
+
+  it("refuses an ended, a too long and an impossible window; accepts one a few hours ahead; ignores non-production tiers", () => {
+    const name = loadStackConfig("prod").services[0]!.name;
+    expect(breakGlassProblems(prodWith({ breakGlassExec: true, breakGlassUntil: "2026-06-01T16:00:00Z" }), at)).toEqual([]);
+    expect(breakGlassProblems(prodWith({ breakGlassExec: true, breakGlassUntil: "2026-06-01T11:59:59Z" }), at)).toEqual([
+      `services[0] (${name}) enables ECS Exec, but the service's break-glass window ended at 2026-06-01T11:59:59Z: switch it off (breakGlassExec: false, breakGlassUntil removed) and pulumi up`,
+    ]);
+    expect(breakGlassProblems(prodWith({ breakGlassExec: true, breakGlassUntil: "2026-06-03T12:00:00Z" }), at)).toEqual([
+      `services[0] (${name}) enables ECS Exec, but the service's break-glass window runs until 2026-06-03T12:00:00Z, more than 12 hours from now: set breakGlassUntil at most 12 hours ahead`,
+    ]);
+    expect(breakGlassProblems(prodWith({ breakGlassExec: true, breakGlassUntil: "2026-06-31T12:00:00Z" }), at)[0]).toContain('"2026-06-31T12:00:00Z" is not a UTC instant');
+    expect(breakGlassProblems(prodWith({ breakGlassExec: false }), at)).toEqual([]);
+    const staging = loadStackConfig("staging");
+    expect(breakGlassProblems({ ...staging, services: staging.services.map((s) => ({ ...s, breakGlassExec: true })) }, at)).toEqual([]);
+  });
+
+  it("the generated switch computes the window with node, not date(1) (GNU and BSD date disagree)", () => {
+    const line = execFileSync("bash", ["-c", `${UNTIL_IN_HOURS(4)} | xargs -I{} echo {}`], { encoding: "utf8" }).trim();
+    const ms = Date.parse(line);
+    expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Math.abs(ms - (Date.now() + 4 * 3_600_000))).toBeLessThan(120_000);
+    expect(readFileSync(join(__dirname, "..", "..", "runbooks", "incident-response.md"), "utf8")).not.toMatch(/\bdate -u -d\b/);
   });
 });
 

@@ -9,7 +9,7 @@ import { asArray, asRecord, asString, isRecord, known, parseJsonish, type Props 
 import { configOf, forTypes } from "../../lib/rule";
 import { T } from "../../lib/types";
 // One definition with the config schema's check (the pack runs from this repository).
-import { BREAK_GLASS_TAG } from "../../../../config/break-glass";
+import { BREAK_GLASS_MAX_HOURS, BREAK_GLASS_TAG, breakGlassWindowProblem } from "../../../../config/break-glass";
 import { looksLikeSecretValue, SECRET_LIKE_NAME } from "../../../../config/secret-patterns";
 
 function containers(props: Props): Props[] {
@@ -208,23 +208,12 @@ interface ExecConfig {
   breakGlassMaxHours: number;
 }
 
-const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
 /**
  * ECS Exec on a stack that forbids it passes only inside a declared break-glass window: the
  * service's `break-glass-until` tag, a UTC instant in the future and at most breakGlassMaxHours
- * ahead. The window is judged when the policy runs, so a forgotten switch fails the next
- * `pulumi up` and every later evaluation of the live stack.
+ * ahead (config/break-glass.ts, which the program checks too). Judged when the policy runs, so a
+ * forgotten switch fails the next `pulumi up` and every later evaluation of the live stack.
  */
-function breakGlassProblem(tag: unknown, maxHours: number, now: number): string | undefined {
-  if (tag === undefined) return "set enableExecuteCommand to false (use the runbooks' read-only diagnostics instead of a shell in production)";
-  const until = typeof tag === "string" && UTC_INSTANT.test(tag) ? Date.parse(tag) : Number.NaN;
-  if (Number.isNaN(until)) return `its ${BREAK_GLASS_TAG} tag ${JSON.stringify(tag)} is not a UTC instant like 2026-01-31T18:00:00Z: set breakGlassUntil to one, or switch break-glass off`;
-  if (until <= now) return `its break-glass window ended at ${tag}: switch it off (breakGlassExec: false, breakGlassUntil removed) and pulumi up`;
-  if (until - now > maxHours * 3_600_000) return `its break-glass window runs until ${tag}, more than ${maxHours} hours from now: set breakGlassUntil at most ${maxHours} hours ahead`;
-  return undefined;
-}
-
 export const ecsNoExecuteCommand: ResourceValidationPolicy = {
   name: "SEC-ECS-10-no-execute-command",
   description: "Services of stacks whose policy config forbids it (production tier) do not enable ECS Exec (a shell into running tasks), except inside a declared, time-boxed break-glass window.",
@@ -234,13 +223,14 @@ export const ecsNoExecuteCommand: ResourceValidationPolicy = {
   configSchema: {
     properties: {
       allowed: { type: "boolean", default: false, description: "Allow enableExecuteCommand on this stack's services." },
-      breakGlassMaxHours: { type: "number", minimum: 1, default: 12, description: "Longest break-glass window (the service's break-glass-until tag) accepted where ECS Exec is not allowed." },
+      breakGlassMaxHours: { type: "number", minimum: 1, default: BREAK_GLASS_MAX_HOURS, description: "Longest break-glass window (the service's break-glass-until tag) accepted where ECS Exec is not allowed." },
     },
   },
   validateResource: forTypes(T.ecsService, (props, args, report) => {
-    const { allowed, breakGlassMaxHours } = configOf<ExecConfig>(args, { allowed: false, breakGlassMaxHours: 12 });
+    const { allowed, breakGlassMaxHours } = configOf<ExecConfig>(args, { allowed: false, breakGlassMaxHours: BREAK_GLASS_MAX_HOURS });
     if (allowed || props.enableExecuteCommand !== true) return;
-    const problem = breakGlassProblem(asRecord(props.tags)[BREAK_GLASS_TAG], breakGlassMaxHours, Date.now());
+    const tag = asRecord(props.tags)[BREAK_GLASS_TAG];
+    const problem = tag === undefined ? "set enableExecuteCommand to false (use the runbooks' read-only diagnostics instead of a shell in production)" : breakGlassWindowProblem(tag, breakGlassMaxHours, Date.now());
     if (problem) report(`Service '${args.name}' enables ECS Exec: ${problem}.`);
   }),
 };
