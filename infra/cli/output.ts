@@ -93,3 +93,19 @@ export function writeOutput(target: string, text: string, option = "--out"): voi
     throw new InputError(`${option} ${target}: cannot write: ${(err as Error).message}`);
   }
 }
+
+/**
+ * Refuses output targets that collide: two outputs in one file, two on stdout, or an output
+ * written over one of the command's inputs (it would be read and replaced by the same run).
+ */
+export function checkDistinctTargets(outputs: { option: string; target: string }[], inputs: { option: string; file: string }[]): void {
+  const seen = new Map<string, string>();
+  for (const { option, target } of outputs) {
+    const key = target === "-" ? "-" : resolve(target);
+    const earlier = seen.get(key);
+    if (earlier) throw new InputError(target === "-" ? `${earlier} and ${option} both write to stdout: send one of them to a file` : `${earlier} and ${option} both write ${target}: give each output its own file`);
+    seen.set(key, option);
+    const input = inputs.find((i) => target !== "-" && resolve(i.file) === key);
+    if (input) throw new InputError(`${option} ${target} is the ${input.option} input of this run: write the output elsewhere`);
+  }
+}

@@ -60,7 +60,7 @@ describe("npm run cli -- policy", () => {
     expect(readFileSync(out("md"), "utf8")).toContain("`SEC-ECR-01-immutable-tags`");
   }, 250_000);
 
-  it("exits 2 on a --report that names no format or the same file twice, before evaluating", () => {
+  it("exits 2 on a --report that names no format, the same file twice, its input or stdout twice, before evaluating", () => {
     const file = join(dir, "ok-reports.json");
     writeFileSync(file, JSON.stringify(toDeployment(Object.values(fixtures()), "prod")));
     const bad = cli("--state", file, "--stack", "prod", "--report", "html=x.html");
@@ -68,8 +68,14 @@ describe("npm run cli -- policy", () => {
     expect(bad.stderr).toContain("--report html=x.html: expected <format>=<file> with format one of md, json, sarif");
     const twice = cli("--state", file, "--stack", "prod", "--report", `md=${join(dir, "same")}`, "--report", `json=${join(dir, "same")}`);
     expect(twice.code).toBe(2);
-    expect(twice.stderr).toContain("names " + join(dir, "same") + " twice");
+    expect(twice.stderr).toContain(`error: --report md= and --report json= both write ${join(dir, "same")}: give each output its own file`);
     expect(twice.stderr).not.toMatch(/evaluating/);
+    const overInput = cli("--state", file, "--stack", "prod", "--report", `json=${file}`);
+    expect(overInput.code).toBe(2);
+    expect(overInput.stderr).toContain(`error: --report json= ${file} is the --state input of this run: write the output elsewhere`);
+    const twoStdout = cli("--state", file, "--stack", "prod", "--out", "-", "--report", "sarif=-");
+    expect(twoStdout.code).toBe(2);
+    expect(twoStdout.stderr).toContain("error: --out and --report sarif= both write to stdout: send one of them to a file");
   });
 
   it("exits 2 with a reason on a malformed input file", () => {

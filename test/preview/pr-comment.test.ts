@@ -84,6 +84,11 @@ describe("preview --comment", () => {
     expect(await main(["preview", "--stack", "prod", "--graph", head, "--comment", other])).toBe(2);
     expect(err.join("")).toContain(`--graph ${head} is not a graph of stack "prod" (its URNs name staging)`);
     expect(existsSync(other)).toBe(false);
+    // An output over one of the run's inputs is refused before anything is read or written.
+    const before = readFileSync(base, "utf8");
+    expect(await main(["preview", "--stack", "staging", "--graph", head, "--base", base, "--comment", base])).toBe(2);
+    expect(err.join("")).toContain(`--comment ${base} is the --base input of this run: write the output elsewhere`);
+    expect(readFileSync(base, "utf8")).toBe(before);
   }, 180_000);
 
   it("without a base graph says so, and still shows the policy findings", async () => {

@@ -216,6 +216,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const admin = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
     const client = new Client({ connectionString: url() });
+    client.on("error", () => undefined); // a server stopped meanwhile fails the query instead of crashing the process
     await client.connect();
     try {
       return await fn(client);

@@ -58,6 +58,9 @@ export interface VerifyReport {
 
 async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
+  // A server stopped under us (Ctrl-C stops the run's PostgreSQL while this step runs) must fail
+  // the query, not crash the process with an unhandled 'error' event.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     return await fn(client);

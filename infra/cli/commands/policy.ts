@@ -11,7 +11,7 @@ import type { Command } from "commander";
 import { type Deployment, DeploymentFormatError, readDeployment } from "../../preview/deployment";
 import { PolicyConfigError, runPolicies, toJson, toMarkdown, toSarif, type PolicyReport } from "../../policy/runner";
 import { BlockingError, InputError } from "../errors";
-import { checkOutputTarget, parseFormat, writeOutput } from "../output";
+import { checkDistinctTargets, checkOutputTarget, parseFormat, writeOutput } from "../output";
 import { step } from "../progress";
 import { addStackOption, resolveStack, type ResolvedStack } from "../stack";
 
@@ -50,9 +50,6 @@ export function parseReports(values: readonly string[]): { format: PolicyFormat;
     return { format: format as PolicyFormat, file };
   });
   for (const r of reports) checkOutputTarget(r.file, `--report ${r.format}=`);
-  const files = reports.map((r) => r.file).filter((f) => f !== "-");
-  const twice = files.find((f, i) => files.indexOf(f) !== i);
-  if (twice) throw new InputError(`--report names ${twice} twice; give each report its own file`);
   return reports;
 }
 
@@ -69,6 +66,10 @@ export function registerPolicy(program: Command): void {
       const format = parseFormat(opts.format, FORMATS, "md");
       if (opts.out) checkOutputTarget(opts.out);
       const reports = parseReports(opts.report);
+      checkDistinctTargets(
+        [...(opts.out ? [{ option: "--out", target: opts.out }] : reports.length === 0 ? [{ option: "--format", target: "-" }] : []), ...reports.map((r) => ({ option: `--report ${r.format}=`, target: r.file }))],
+        [{ option: "--state", file: opts.state }],
+      );
       let report: PolicyReport;
       try {
         const deployment = readDeployment(opts.state);
@@ -80,7 +81,9 @@ export function registerPolicy(program: Command): void {
         if (err instanceof DeploymentFormatError || err instanceof PolicyConfigError) throw new InputError(err.message);
         throw err;
       }
-      for (const r of reports) writeOutput(r.file, render(report, r.format));
+      // Every report rendered before the first is written.
+      const rendered = reports.map((r) => ({ ...r, text: render(report, r.format) }));
+      for (const r of rendered) writeOutput(r.file, r.text, `--report ${r.format}=`);
       const text = render(report, format);
       if (opts.out) writeOutput(opts.out, text);
       else if (reports.length === 0) process.stdout.write(text);

@@ -15,7 +15,7 @@ import { renderStackComment } from "../../preview/pr-comment";
 import { recordStack, type RecordedStack } from "../../preview/record";
 import { countByType, renderCounts, renderTree } from "../../preview/tree";
 import { InputError } from "../errors";
-import { checkOutputTarget, parseFormat, printJson, writeOutput } from "../output";
+import { checkDistinctTargets, checkOutputTarget, parseFormat, printJson, writeOutput } from "../output";
 import { step } from "../progress";
 import { addStackOption, resolveStack, STACK_ENV } from "../stack";
 
@@ -89,10 +89,18 @@ export function registerPreview(program: Command): void {
     .action(async (opts: PreviewOptions) => {
       const format = parseFormat(opts.format, ["text", "json"] as const, "text");
       if (opts.policyJson && !opts.comment) throw new InputError("--policy-json is shown only in the PR comment section: add --comment <file>");
-      if (opts.out === "-" && opts.comment === "-") throw new InputError("--out - and --comment - both want stdout: write one of them to a file");
       if (opts.graph && (opts.out || opts.configFile)) throw new InputError("--graph reuses a recorded graph: it takes no --out or --config-file (record with --out first)");
       if (opts.out) checkOutputTarget(opts.out);
       if (opts.comment) checkOutputTarget(opts.comment, "--comment");
+      checkDistinctTargets(
+        [...(opts.out ? [{ option: "--out", target: opts.out }] : []), ...(opts.comment ? [{ option: "--comment", target: opts.comment }] : [])],
+        [
+          ...(opts.graph ? [{ option: "--graph", file: opts.graph }] : []),
+          ...(opts.base ? [{ option: "--base", file: opts.base }] : []),
+          ...(opts.policyJson ? [{ option: "--policy-json", file: opts.policyJson }] : []),
+          ...(opts.configFile ? [{ option: "--config-file", file: opts.configFile }] : []),
+        ],
+      );
       // Read the inputs first: a bad --base or --policy-json must fail before any work (and before anything is written).
       const base = readInput("--base", opts.base, readDeployment, DeploymentFormatError);
       const policy: PolicyFindings | undefined = readInput("--policy-json", opts.policyJson, readPolicyReport, PolicyReportError);
