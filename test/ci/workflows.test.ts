@@ -371,7 +371,9 @@ describe("cloud roles: one per account, one account per stack", () => {
     expect((steps[check] as Step).env?.ACCOUNT).toBe(`\${{ steps.${step.id}.outputs.aws-account-id }}`);
     const pulumi = steps.findIndex((s) => isAction(s, "pulumi/actions") || /\bpulumi\b/.test(s.run ?? ""));
     expect(pulumi).toBeGreaterThan(check);
-    const stack = (deployStack(job) ?? (steps.find((s) => isAction(s, "pulumi/actions"))?.with?.["stack-name"] as string)).replace("${{ matrix.stack }}", "$STACK");
+    const named = deployStack(job) ?? (steps.find((s) => isAction(s, "pulumi/actions"))?.with?.["stack-name"] as string | undefined) ?? (job.env?.STACK as string | undefined);
+    expect(named, "the job names its stack").toBeDefined();
+    const stack = String(named).replace("${{ matrix.stack }}", "$STACK");
     expect((steps[check] as Step).run).toContain(stack === "$STACK" ? `"$STACK"` : ` ${stack} `);
   });
 
@@ -406,6 +408,22 @@ describe("cloud roles: one per account, one account per stack", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("live state", () => {
+  it("every stack's `pulumi stack export` is judged by the policy packs every day, read-only, without the passphrase", () => {
+    const wf = workflow("live-policy.yml");
+    expect((wf.on.schedule as { cron: string }[]).length).toBe(1);
+    const job = wf.jobs["live-policy"] as Job;
+    expect(job.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.stacks.outputs.list) }}");
+    expect(environmentName(job)).toBe("${{ matrix.stack }}-preview");
+    expect(runs(job)).toMatch(/pulumi stack export --stack "\$STACK" --file "\$RUNNER_TEMP\/live-\$STACK\.json"/);
+    expect(runsPolicy(job)).toBe(true);
+    expect(runs(job)).toMatch(/cli -- policy --state "\$RUNNER_TEMP\/live-\$STACK\.json" --stack "\$STACK"/);
+    // Reading the state needs no secrets provider: the export keeps secrets encrypted.
+    expect(JSON.stringify(job)).not.toContain("PULUMI_CONFIG_PASSPHRASE");
+    expect(isDeploy(job)).toBe(false);
   });
 });
 
