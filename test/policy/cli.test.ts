@@ -1,13 +1,14 @@
 /** The `policy` command's exit codes and JSON contract, run as a user runs it. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { fixtures, toDeployment } from "./fixtures";
 
 const MAIN = join(__dirname, "..", "..", "infra", "cli", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   // A wide bound: the command starts both packs, which takes long on a loaded 2-core machine.

@@ -1,8 +1,8 @@
 /** `preview` as users run it: exit codes, the written graph, the diff (issue 2). */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../infra/cli/main";
 import type { Deployment } from "../../infra/preview/deployment";
 import { mutatedStackFile } from "../support/stack-yaml";
@@ -19,6 +19,7 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 const tmp = mkdtempSync(join(tmpdir(), "preview-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("preview", () => {
   it("writes prod's graph as a version-3 deployment whose stateful resources carry protect", async () => {

@@ -1,15 +1,23 @@
 /** Writes a mutated copy of a committed stack file into a temp dir, for bad-input tests. */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { parseDocument } from "yaml";
 import { stackFilePath } from "../../config/stack-file";
+
+/** The temp dirs this test file created, removed when it ends. */
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export function mutatedStackFile(stack: string, mutate: (config: Record<string, unknown>) => void): string {
   const doc = parseDocument(readFileSync(stackFilePath(stack), "utf8"));
   const body = doc.toJS() as { config: Record<string, unknown> };
   mutate(body.config);
   const dir = mkdtempSync(join(tmpdir(), "stack-"));
+  created.push(dir);
   const file = join(dir, `Pulumi.${stack}.yaml`);
   writeFileSync(file, JSON.stringify(body)); // JSON is YAML
   return file;
