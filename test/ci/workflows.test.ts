@@ -509,6 +509,11 @@ describe("least privilege, pinning, timeouts", () => {
     }
   });
 
+  it.each(FILES.map((f) => [f.file, f] as const))("%s: no expression is expanded inside a shell script (values reach run steps through env)", (_n, { wf }) => {
+    // A stack name is a file name a pull request chooses: `${{ … }}` in `run:` would be script injection.
+    for (const [id, job] of Object.entries(wf.jobs)) for (const s of job.steps ?? []) expect(s.run ?? "", `${id}: ${s.name ?? s.uses}`).not.toContain("${{");
+  });
+
   it("no stored cloud keys anywhere", () => {
     for (const { file, text } of FILES) expect(text, file).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
   });
