@@ -8,29 +8,14 @@ import { spawn } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { Client } from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MigrationRefusedError } from "../../backend/src/migrate/manifest";
 import { migrationStatus } from "../../backend/src/migrate/plan";
 import { adoptDatabase, MigrationFailedError, migrateUp } from "../../backend/src/migrate/runner";
-import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, migratedDatabase, startEmbeddedPostgres, withClient } from "./helpers";
+import { addMigration, databaseState, freshDatabase, migratedDatabase, withClient, usePostgresAndBundles } from "./helpers";
 
-let pg: EmbeddedPostgres;
-const bundles: Array<{ cleanup: () => void }> = [];
-const bundle = () => {
-  const b = copyBundle();
-  bundles.push(b);
-  return b;
-};
-
-beforeAll(async () => {
-  pg = await startEmbeddedPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
-afterEach(() => {
-  for (const b of bundles.splice(0)) b.cleanup();
-});
+const db = usePostgresAndBundles();
+const bundle = db.bundle;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,7 +64,7 @@ function startWriter(url: string): { stop: () => Promise<number[]> } {
 
 describe("refused before anything runs", () => {
   it("a transactional file with BEGIN … COMMIT: nothing runs, not even the pending files before it", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(paths, "20250606090000_fine", "-- Up Migration\nCREATE TABLE fine (id bigint);\n-- Down Migration\n-- squawk-ignore ban-drop-table\nDROP TABLE fine;\n");
     addMigration(paths, "20250607090000_half_committed", "-- Up Migration\nCREATE TABLE half (id bigint);\nCOMMIT;\nBEGIN;\nALTER TABLE orders ADD COLUMN half_note text;\n-- Down Migration\n");
@@ -93,7 +78,7 @@ describe("refused before anything runs", () => {
 
 describe("no-transaction files", () => {
   it("an INVALID index is never recorded as applied, and the message says how to recover", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     await withClient(url, (c) => c.query("INSERT INTO orders (customer_id, amount_cents, currency) VALUES ('dup', 1, 'EUR'), ('dup', 2, 'EUR')"));
     // No DROP … IF EXISTS first, and no down section: the first failure leaves the INVALID index behind.
@@ -113,7 +98,7 @@ describe("no-transaction files", () => {
 
 describe("session settings", () => {
   it("what one file SETs does not leak into the next: search_path and lock_timeout are the runner's again", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(paths, "20250606090000_leaky_settings", "-- Up Migration\nSET lock_timeout = 0;\nSET statement_timeout = 0;\nSET search_path = pg_catalog;\nSELECT 1;\n-- Down Migration\n");
     addMigration(paths, "20250606090100_unqualified_table", "-- Up Migration\nCREATE TABLE leak_probe (id bigint);\n-- Down Migration\n-- squawk-ignore ban-drop-table\nDROP TABLE leak_probe;\n");
@@ -139,7 +124,7 @@ describe("session settings", () => {
 
 describe("a writer waits at most lock_timeout (+10%) behind a migration", () => {
   it("even when the migration locks two tables one after the other and the second is blocked", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(paths, "20250606090000_touch_two_tables", "-- Up Migration\nALTER TABLE orders ADD COLUMN touched text;\nALTER TABLE order_statuses ADD COLUMN touched text;\n-- Down Migration\nALTER TABLE order_statuses DROP COLUMN touched;\nALTER TABLE orders DROP COLUMN touched;\n");
     const lockTimeoutMs = 1_000;
@@ -180,7 +165,7 @@ describe("a writer waits at most lock_timeout (+10%) behind a migration", () => 
 
 describe("the runner's death and a silent host", () => {
   it("kill -9 of the runner mid-statement: the server drops its locks within 2 s and the writer proceeds", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(paths, "20250606090000_slow_under_lock", "-- Up Migration\nALTER TABLE orders ADD COLUMN doomed text;\nSELECT pg_sleep(60);\n-- Down Migration\nALTER TABLE orders DROP COLUMN doomed;\n");
     const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "fixtures", "migrate-child.ts")], {
@@ -234,7 +219,7 @@ describe("the runner's death and a silent host", () => {
 
 describe("checksums and time zones", () => {
   it("a history without checksums is refused until adopted; adopt records them and stores run_on with its time zone", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     const paths = bundle();
     // What node-pg-migrate alone leaves: naive timestamps, no checksums.
     await withClient(url, async (c) => {

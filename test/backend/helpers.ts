@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
-import { vi } from "vitest";
+import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../backend/src/testing/embedded-postgres";
 import { runMigrateCli } from "../../backend/src/migrate/cli";
 import { migrateUp } from "../../backend/src/migrate/runner";
@@ -47,6 +47,36 @@ export function copyBundle(): BundlePaths & { root: string; cleanup: () => void 
   cpSync(real.seedsDir, join(root, "seeds"), { recursive: true });
   const paths = defaultBundlePaths(root);
   return { ...paths, root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * The usual setup of a database suite: one embedded PostgreSQL for the test file (`db.pg`, started
+ * before its first test, stopped after its last) and private bundle copies (`db.bundle()`),
+ * removed after each test.
+ */
+export function usePostgresAndBundles(): { readonly pg: EmbeddedPostgres; bundle: () => ReturnType<typeof copyBundle> } {
+  let server: EmbeddedPostgres | undefined;
+  const bundles: Array<{ cleanup: () => void }> = [];
+  beforeAll(async () => {
+    server = await startEmbeddedPostgres();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(() => {
+    for (const b of bundles.splice(0)) b.cleanup();
+  });
+  return {
+    get pg(): EmbeddedPostgres {
+      if (!server) throw new Error("the embedded PostgreSQL starts in beforeAll: use db.pg inside a test or hook");
+      return server;
+    },
+    bundle() {
+      const b = copyBundle();
+      bundles.push(b);
+      return b;
+    },
+  };
 }
 
 export function addMigration(paths: BundlePaths, name: string, sql: string, regenerate = true): void {

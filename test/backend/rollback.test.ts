@@ -4,32 +4,17 @@
  * operator runs it (production-tier confirmation, what it destroys, a half-finished down).
  */
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { discoverStacks, loadStackConfig } from "../../config/stack-file";
 import { buildProgram, exitCodeFor } from "../../infra/cli/main";
 import { migrationStatus } from "../../backend/src/migrate/plan";
 import { MigrationFailedError, migrateDown, migrateUp } from "../../backend/src/migrate/runner";
-import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, migratedDatabase, runTask, startEmbeddedPostgres, taskEnv, withClient } from "./helpers";
+import { addMigration, databaseState, freshDatabase, migratedDatabase, runTask, taskEnv, withClient, usePostgresAndBundles } from "./helpers";
 import { writeManifest } from "../../backend/src/migrate/manifest";
 import { writeFileSync } from "node:fs";
 
-let pg: EmbeddedPostgres;
-const bundles: Array<{ cleanup: () => void }> = [];
-const bundle = () => {
-  const b = copyBundle();
-  bundles.push(b);
-  return b;
-};
-
-beforeAll(async () => {
-  pg = await startEmbeddedPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
-afterEach(() => {
-  for (const b of bundles.splice(0)) b.cleanup();
-});
+const db = usePostgresAndBundles();
+const bundle = db.bundle;
 
 const ADD_NOTE = "-- rollout: expand\n-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n";
 const NOTE_INDEX =
@@ -47,7 +32,7 @@ async function recordRows(url: string): Promise<unknown[]> {
 
 describe("rolling the service back: release N−1's migration task against release N's database", () => {
   it("exits 0 and changes nothing when release N added only expand migrations and seeds", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     const releaseN = bundle();
     addMigration(releaseN, "20250606090000_add_orders_note", ADD_NOTE);
     addMigration(releaseN, "20250606090100_index_orders_note", NOTE_INDEX);
@@ -76,7 +61,7 @@ describe("rolling the service back: release N−1's migration task against relea
   });
 
   it("a contract migration runs only after the release that stopped using what it removes, and rollback honours it", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     // Release 1 adds a column; release 2 ships the code that stops using it (and a marker migration);
     // release 3 drops it, naming release 2's marker.
     const r1 = bundle();
@@ -124,7 +109,7 @@ describe("rolling the service back: release N−1's migration task against relea
 
 describe("down", () => {
   it("on a production-tier stack: refused until the stack is named, after listing what it destroys with row counts", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     const paths = bundle();
     expect((await runTask(["up"], taskEnv(url, paths))).code).toBe(0);
     await withClient(url, (c) =>
@@ -159,7 +144,7 @@ describe("down", () => {
   });
 
   it("the operator CLI takes the tier from the named stack's config profile", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const run = async (...args: string[]) =>
       (await buildProgram())
         .parseAsync(["migrate", "down", "--database-url", url, ...args], { from: "user" })
@@ -182,7 +167,7 @@ describe("down", () => {
   });
 
   it("a no-transaction down that stops half way keeps the record and the message truthful", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     const paths = bundle();
     addMigration(
       paths,

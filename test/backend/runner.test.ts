@@ -1,36 +1,21 @@
 import { rmSync, renameSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MigrationRefusedError } from "../../backend/src/migrate/manifest";
 import { migrationStatus, planMigrations } from "../../backend/src/migrate/plan";
 import { MigrationFailedError, MigrationLockHeldError, MIGRATION_LOCK_ID, migrateDown, migrateUp } from "../../backend/src/migrate/runner";
 import { runMigrateCli } from "../../backend/src/migrate/cli";
-import { addMigration, copyBundle, databaseState, type EmbeddedPostgres, freshDatabase, migratedDatabase, startEmbeddedPostgres, withClient } from "./helpers";
+import { addMigration, databaseState, freshDatabase, migratedDatabase, withClient, usePostgresAndBundles } from "./helpers";
 
-let pg: EmbeddedPostgres;
-const bundles: Array<{ cleanup: () => void }> = [];
-const bundle = () => {
-  const b = copyBundle();
-  bundles.push(b);
-  return b;
-};
-
-beforeAll(async () => {
-  pg = await startEmbeddedPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
-afterEach(() => {
-  for (const b of bundles.splice(0)) b.cleanup();
-});
+const db = usePostgresAndBundles();
+const bundle = db.bundle;
 
 const quiet = { lockRetries: 0 };
 const dev = { productionTier: false } as const;
 
 describe("migrate up / down / status / plan", () => {
   it("applies migrations and seeds in one timestamp order, reports status, and goes down step by step", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     const plan = await planMigrations({ connection: url });
     expect(plan.pending).toHaveLength(7);
     const up = await migrateUp({ connection: url, ...quiet });
@@ -56,7 +41,7 @@ describe("migrate up / down / status / plan", () => {
   });
 
   it("seeds run in timestamp order between migrations: a migration that needs a seed's rows works on a fresh database", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     const paths = bundle();
     // The seed 20250601090100_order_statuses is older than these: they backfill and then require a
     // label on its rows. Seeds run last, and the NOT VALID check would refuse the seed's rows.
@@ -104,7 +89,7 @@ describe("up refuses what lint refuses, unless the file carries a reasoned excep
     ["a blocking index build", "-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n", /require-concurrent-index-creation/],
   ];
   it.each(cases)("%s: refused before anything runs, database unchanged", async (_label, sql, reason) => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(paths, "20250606090000_unsafe", sql);
     const before = await databaseState(url);
@@ -117,7 +102,7 @@ describe("up refuses what lint refuses, unless the file carries a reasoned excep
   });
 
   it("an exception needs a rule name and a reason; with it the file runs and the plan shows why", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     const sql = "-- Up Migration\nCREATE INDEX orders_currency_idx ON orders (currency);\n-- Down Migration\n";
     addMigration(paths, "20250606090000_index_currency", `-- allow require-concurrent-index-creation: short\n${sql}`);
@@ -133,7 +118,7 @@ describe("up refuses what lint refuses, unless the file carries a reasoned excep
 
 describe("the fail-fast advisory lock", () => {
   it("a second runner fails at once with exit code 3 while the lock is held", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     await withClient(url, async (holder) => {
       await holder.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATION_LOCK_ID]);
       const started = Date.now();
@@ -146,7 +131,7 @@ describe("the fail-fast advisory lock", () => {
   });
 
   it("two runners racing: one applies everything, the other gets 'another migration is running'", async () => {
-    const url = await freshDatabase(pg);
+    const url = await freshDatabase(db.pg);
     const paths = bundle();
     // A slow first migration keeps the lock held long enough for the race to be real.
     addMigration(paths, "20250601080000_slow_start", "-- Up Migration\nSELECT pg_sleep(0.4);\n-- Down Migration\n");
@@ -162,7 +147,7 @@ describe("the fail-fast advisory lock", () => {
 
 describe("the manifest and the database history", () => {
   it("refuses an applied migration that was edited, even with a regenerated manifest", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     const file = join(paths.migrationsDir, "20250602090000_add_orders_idempotency_key.sql");
     writeFileSync(file, readFileSync(file, "utf8").replace("idempotency_key text", "idempotency_key varchar(64)"));
@@ -174,7 +159,7 @@ describe("the manifest and the database history", () => {
   });
 
   it("refuses a missing file and an out-of-order file", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     const file = join(paths.migrationsDir, "20250605090000_validate_orders_amount_check.sql");
     renameSync(file, `${file}.bak`);
@@ -185,7 +170,7 @@ describe("the manifest and the database history", () => {
     const missing = (await migrateUp({ connection: url, paths }).catch((e: unknown) => e)) as MigrationRefusedError;
     expect(missing.problems.join("\n")).toMatch(/20250605090000_validate_orders_amount_check is applied in the database but its file is missing/);
 
-    const url2 = await freshDatabase(pg);
+    const url2 = await freshDatabase(db.pg);
     const paths2 = bundle();
     await migrateUp({ connection: url2, paths: paths2 });
     addMigration(paths2, "20250601000000_late_arrival", "-- Up Migration\nSELECT 1;\n-- Down Migration\n");
@@ -197,7 +182,7 @@ describe("the manifest and the database history", () => {
 
 describe("a failing migration leaves the database as it was", () => {
   it("transactional: rolled back, later migrations not run, exit 1 from the task CLI", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     const before = await databaseState(url);
     addMigration(paths, "20250606090000_broken", "-- Up Migration\nCREATE TABLE side_effect (id bigint);\nALTER TABLE orders ADD COLUMN note text;\nSELECT 1 / 0;\n-- Down Migration\n");
@@ -209,7 +194,7 @@ describe("a failing migration leaves the database as it was", () => {
   });
 
   it("no-transaction: a failed CREATE INDEX CONCURRENTLY leaves no INVALID index behind", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     await withClient(url, (c) => c.query("INSERT INTO orders (customer_id, amount_cents, currency) VALUES ('dup', 1, 'EUR'), ('dup', 2, 'EUR')"));
     const before = await databaseState(url);
@@ -227,7 +212,7 @@ describe("a failing migration leaves the database as it was", () => {
 
 describe("lock_timeout with bounded retries", () => {
   it("gives up after the configured retries under a long transaction, database unchanged", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
     const before = await databaseState(url);
@@ -249,7 +234,7 @@ describe("lock_timeout with bounded retries", () => {
   });
 
   it("no-transaction: an index build blocked by an old snapshot is cleaned up and retried, never left INVALID", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(
       paths,
@@ -278,7 +263,7 @@ describe("lock_timeout with bounded retries", () => {
   });
 
   it("succeeds on a retry once the blocking transaction ends", async () => {
-    const url = await migratedDatabase(pg);
+    const url = await migratedDatabase(db.pg);
     const paths = bundle();
     addMigration(paths, "20250606090000_add_note", "-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\n-- Down Migration\nALTER TABLE orders DROP COLUMN note;\n");
     await withClient(url, async (blocker) => {
