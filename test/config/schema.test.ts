@@ -3,21 +3,10 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, missingSecrets, parseStackConfig } from "../../config/load";
 import { requiredSecrets } from "../../config/secrets";
 import { loadStackConfig } from "../../config/stack-file";
-import { rawNamespace } from "../support/stack-yaml";
+import { configProblems, rawNamespace, type RawConfig } from "../support/stack-yaml";
 
-type Raw = Record<string, unknown> & { services: Array<Record<string, unknown> & { monitoring: { monitors: Record<string, Record<string, unknown>> } }> };
-
-function problemsOf(stack: string, mutate: (raw: Raw) => void): string[] {
-  const raw = structuredClone(rawNamespace(stack)) as Raw;
-  mutate(raw);
-  try {
-    parseStackConfig(raw, stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+type Raw = RawConfig;
+const problemsOf = configProblems;
 
 describe("committed stacks", () => {
   it.each(["staging", "prod"])("%s is valid", (stack) => {

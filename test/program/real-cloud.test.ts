@@ -6,7 +6,7 @@ import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ConfigError, namespaceValues, parseStackConfig } from "../../config/load";
+import { namespaceValues, parseStackConfig } from "../../config/load";
 import { promotionProblems } from "../../config/promotion";
 import { loadStackConfig, readStackFile, REPO_ROOT } from "../../config/stack-file";
 import { secretsVersion, SECRETS_VERSION_ENV } from "../../infra/components/container-definition";
@@ -15,22 +15,12 @@ import { CROSS_ACCOUNT_PULL_ACTIONS, promotionTag } from "../../infra/components
 import { urnName } from "../../infra/preview/deployment";
 import { recordStack } from "../../infra/preview/record";
 import { Graph, graphOf, recordedGraph } from "../support/graph";
-import { mutatedStackFile, rawNamespace } from "../support/stack-yaml";
+import { configProblems, mutatedStackFile, rawNamespace } from "../support/stack-yaml";
 
 const STACKS = ["staging", "prod"] as const;
 const MONITOR = "datadog:index/monitor:Monitor";
 const env = (container: Record<string, unknown>) => Object.fromEntries((container.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
-const configIssues = (stack: string, mutate: (raw: Record<string, unknown>) => void): string[] => {
-  const raw = structuredClone(rawNamespace(stack));
-  mutate(raw);
-  try {
-    parseStackConfig(raw, stack);
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-};
+const configIssues = configProblems;
 
 describe("1. prod may pull what it promotes from staging's repositories", () => {
   it("each of staging's repositories lets exactly the promoting accounts pull, and nothing else", async () => {

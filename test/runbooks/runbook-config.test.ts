@@ -9,13 +9,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { breakGlassProblems, UNTIL_IN_HOURS } from "../../config/break-glass";
 import type { ServiceConfig } from "../../config/schema";
-import { ConfigError, parseStackConfig } from "../../config/load";
 import { loadStackConfig } from "../../config/stack-file";
 import { runPolicies } from "../../infra/policy/runner";
 import { recordStack } from "../../infra/preview/record";
 import { EXEC_COMMAND_ACTIONS } from "../../infra/components/task-roles";
 import { Graph, graphOf } from "../support/graph";
-import { rawNamespace } from "../support/stack-yaml";
+import { configProblems, rawNamespace } from "../support/stack-yaml";
 
 type Statement = { Sid?: string; Action: string[]; Resource: unknown };
 const statementsOf = (g: Graph, name: string): Statement[] => (JSON.parse(String(g.one("aws:iam/rolePolicy:RolePolicy", name).inputs?.policy)) as { Statement: Statement[] }).Statement;
@@ -53,17 +52,7 @@ describe("break-glass ECS Exec", () => {
 });
 
 describe("break-glass on a production tier needs a window", () => {
-  const problems = (svc: Record<string, unknown>) => {
-    const raw = structuredClone(rawNamespace("prod")) as { services: Record<string, unknown>[] };
-    raw.services[0] = { ...raw.services[0], ...svc };
-    try {
-      parseStackConfig(raw, "prod");
-    } catch (err) {
-      if (err instanceof ConfigError) return err.problems;
-      throw err;
-    }
-    return [];
-  };
+  const problems = (svc: Record<string, unknown>) => configProblems("prod", (raw) => (raw.services[0] = { ...raw.services[0]!, ...svc }));
 
   it("refuses Exec without breakGlassUntil, a window without Exec, and a window that is not a UTC instant", () => {
     expect(problems({ breakGlassExec: true })).toEqual([expect.stringMatching(/^backend-release:services\[0\]\.breakGlassUntil: a production-tier stack allows ECS Exec only inside a break-glass window: set breakGlassUntil/)]);
@@ -107,17 +96,9 @@ describe("the program judges a production-tier break-glass window itself (the po
 });
 
 describe("paging follows user impact", () => {
-  function problemsWith(stack: string, severity: string): string[] {
-    const raw = structuredClone(rawNamespace(stack)) as { services: { monitoring: { monitors: Record<string, Record<string, unknown>> } }[] };
-    raw.services[0]!.monitoring.monitors.migrationFailed = { ...raw.services[0]!.monitoring.monitors.migrationFailed, severity };
-    try {
-      parseStackConfig(raw, stack);
-    } catch (err) {
-      if (err instanceof ConfigError) return err.problems;
-      throw err;
-    }
-    return [];
-  }
+  const problemsWith = (stack: string, severity: string): string[] =>
+    configProblems(stack, (raw) => (raw.services[0]!.monitoring.monitors.migrationFailed = { ...raw.services[0]!.monitoring.monitors.migrationFailed, severity }));
+
 
   it.each(["staging", "prod"])("a failed migration cannot page in %s (the old version keeps serving); a ticket is fine", (stack) => {
     expect(problemsWith(stack, "page")).toEqual([expect.stringMatching(/services\[0\]\.monitoring\.monitors\.migrationFailed\.severity: migrationFailed cannot page: .*previous version keeps serving.*set severity: ticket/)]);
