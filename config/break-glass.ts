@@ -14,9 +14,12 @@ export const BREAK_GLASS_TAG = "break-glass-until";
 /** The longest window accepted where ECS Exec is otherwise forbidden (SEC-ECS-10's default breakGlassMaxHours). */
 export const BREAK_GLASS_MAX_HOURS = 12;
 
+/** How a break-glass window's end is written: a UTC instant to the second. */
+export const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
 /** A UTC instant to the second, as written and as it round-trips (no 30 February rolled into March). */
 export function parseUtcInstant(value: unknown): number | undefined {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return undefined;
+  if (typeof value !== "string" || !UTC_INSTANT.test(value)) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) || new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") !== value ? undefined : ms;
 }

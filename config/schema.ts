@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { MONITOR_CATALOG, MONITOR_KINDS, type MonitorKind } from "./monitor-catalog";
 import { looksLikeSecretValue, SECRET_LIKE_NAME } from "./secret-patterns";
-import { BREAK_GLASS_MAX_HOURS, UNTIL_IN_HOURS } from "./break-glass";
+import { BREAK_GLASS_MAX_HOURS, UNTIL_IN_HOURS, UTC_INSTANT } from "./break-glass";
 import { sharedMonitorOwner } from "./units";
 
 export { SECRET_LIKE_NAME } from "./secret-patterns";
@@ -171,7 +171,7 @@ const service = z.strictObject({
    * (`break-glass-until`); where policy forbids ECS Exec (production tier) SEC-ECS-10 accepts it
    * only until then, so a forgotten switch fails the next update. Required there with breakGlassExec.
    */
-  breakGlassUntil: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "a UTC instant like 2026-01-31T18:00:00Z").optional(),
+  breakGlassUntil: z.string().regex(UTC_INSTANT, "a UTC instant like 2026-01-31T18:00:00Z").optional(),
   monitoring,
 });
 export type ServiceConfig = z.infer<typeof service>;

@@ -121,3 +121,10 @@ export function urnType(urn: string): string {
 export function isSecretValue(v: unknown): boolean {
   return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
+
+/** The stack every URN of the state names (`urn:pulumi:<stack>::…`), if they agree on one. */
+export function stackOfState(deployment: Deployment): string | undefined {
+  const stacks = new Set(deployment.deployment.resources.map((r) => /^urn:pulumi:([^:]+)::/.exec(r.urn)?.[1]));
+  const [only] = stacks;
+  return stacks.size === 1 ? only : undefined;
+}

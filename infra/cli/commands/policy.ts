@@ -8,7 +8,7 @@
  * name; a state of another stack than the one given is refused.
  */
 import type { Command } from "commander";
-import { type Deployment, DeploymentFormatError, readDeployment } from "../../preview/deployment";
+import { DeploymentFormatError, readDeployment, stackOfState } from "../../preview/deployment";
 import { PolicyConfigError, runPolicies, toJson, toMarkdown, toSarif, type PolicyReport } from "../../policy/runner";
 import { BlockingError, InputError } from "../errors";
 import { checkDistinctTargets, checkOutputTarget, parseFormat, writeOutput } from "../output";
@@ -21,13 +21,6 @@ type PolicyFormat = (typeof FORMATS)[number];
 export function render(report: PolicyReport, format: PolicyFormat): string {
   if (format === "md") return toMarkdown(report);
   return `${JSON.stringify(format === "json" ? toJson(report) : toSarif(report), null, 2)}\n`;
-}
-
-/** The stack every URN of the state names (`urn:pulumi:<stack>::…`), if they agree on one. */
-export function stackOfState(deployment: Deployment): string | undefined {
-  const stacks = new Set(deployment.deployment.resources.map((r) => /^urn:pulumi:([^:]+)::/.exec(r.urn)?.[1]));
-  const [only] = stacks;
-  return stacks.size === 1 ? only : undefined;
 }
 
 interface PolicyOptions {

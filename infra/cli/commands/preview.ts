@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { ConfigError } from "../../../config/load";
 import { StackFileError } from "../../../config/stack-file";
-import { DeploymentFormatError, readDeployment } from "../../preview/deployment";
+import { DeploymentFormatError, readDeployment, stackOfState } from "../../preview/deployment";
 import { diffDeployments, renderDiff } from "../../preview/diff";
 import { PolicyReportError, readPolicyReport, type PolicyFindings } from "../../preview/policy-findings";
 import { renderStackComment } from "../../preview/pr-comment";
@@ -106,8 +106,8 @@ export function registerPreview(program: Command): void {
       const policy: PolicyFindings | undefined = readInput("--policy-json", opts.policyJson, readPolicyReport, PolicyReportError);
       const given = readInput("--graph", opts.graph, readDeployment, DeploymentFormatError);
       if (given) {
-        const stacks = new Set(given.deployment.resources.map((r) => /^urn:pulumi:([^:]+)::/.exec(r.urn)?.[1]));
-        if (stacks.size !== 1 || !stacks.has(opts.stack)) throw new InputError(`--graph ${opts.graph} is not a graph of stack "${opts.stack}" (its URNs name ${[...stacks].join(", ") || "no stack"})`);
+        const named = stackOfState(given);
+        if (named !== opts.stack) throw new InputError(`--graph ${opts.graph} is not a graph of stack "${opts.stack}" (its URNs name ${named ?? "no single stack"})`);
       }
       const recorded = given ? { deployment: given } : await step(`recording stack "${opts.stack}" under the mock runtime`, () => recordForCli(opts.stack, opts.configFile));
       const diff = base ? diffDeployments(base, recorded.deployment) : undefined;
